@@ -1,0 +1,87 @@
+# cloudstack.hypervisors — developer and CI entry points.
+# `make site`  : set up everything, start the lab, run the site playbook on it.
+# `make test`  : set up everything and run every gate and test (what CI runs).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+BIN       := $(VENV)/bin
+LABCTL    := python3 tests/lab/labctl.py
+LAB_SUITE ?= bookworm
+LAB_HOSTS ?= kvm1,kvm2,lxc1,lxc2
+SUITES    ?= bullseye bookworm trixie
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnupg dpkg-dev \
+                python3 python3-venv rsync git make ca-certificates
+
+.PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
+        lint sanity build unit molecule integration test clean
+
+help:
+	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
+	@echo "make test        set up and run every gate and test (CI)"
+	@echo "make lab-up / lab-down / lab-status"
+	@echo "make lint sanity build unit molecule integration"
+
+deps: lab-deps venv collection-link
+
+lab-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+collection-link:
+	@mkdir -p .collections/ansible_collections/cloudstack
+	@ln -sfn ../../.. .collections/ansible_collections/cloudstack/hypervisors
+
+images: lab-deps
+	$(LABCTL) image --suite $(SUITES)
+
+lab-up: deps
+	$(LABCTL) up --name lab --suite $(LAB_SUITE) --hosts $(LAB_HOSTS) --subnet-index 0 --reuse
+
+lab-down:
+	$(LABCTL) down --name lab
+
+lab-status:
+	$(LABCTL) status
+
+site: lab-up
+	$(BIN)/ansible-playbook -i inventories/lab playbooks/site.yml
+
+lint: deps
+	$(BIN)/ansible-lint --profile production
+
+sanity: deps
+	tests/sanity.sh
+
+build: deps
+	tests/build.sh
+
+unit: deps
+	$(BIN)/pytest -q tests/unit
+
+molecule: deps
+	tests/molecule.sh $(SUITES)
+
+integration: deps
+	$(BIN)/pytest -q -p no:cacheprovider tests/integration
+
+test: deps
+	tests/run_all.sh
+
+clean:
+	rm -rf .collections .pytest_cache tests/output *.tar.gz

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Run every molecule scenario on every lab suite and print the matrix.
+
+A scenario is a directory under molecule/ with a molecule.yml (molecule/resources
+is shared playbooks, not a scenario).  Optional files in a scenario directory:
+
+* ``.suites``            – the lab suites it runs on (default: all asked for);
+* ``.requires-registry`` – it needs images from a container registry (Ubuntu,
+  EL): it is listed as skipped with the file's text as the reason, never run.
+
+Each run is ``molecule test -s <scenario>`` with LAB_SUITE=<suite> (destroy,
+create, converge, idempotence, verify, destroy).  Logs go to
+tests/output/molecule/<scenario>-<suite>.log; a failure prints its tail.
+Exit status is non-zero when any run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEQUENCE = 'create > converge > idempotence > verify > destroy'
+
+
+def scenarios(only=None):
+    base = os.path.join(ROOT, 'molecule')
+    for name in sorted(os.listdir(base)):
+        d = os.path.join(base, name)
+        if name == 'resources' or not os.path.exists(os.path.join(d, 'molecule.yml')):
+            continue
+        if only and name not in only:
+            continue
+        yield name, d
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def run_one(scenario, suite, logdir):
+    env = dict(os.environ, LAB_SUITE=suite, PY_COLORS='0', ANSIBLE_FORCE_COLOR='0', MOLECULE_NO_LOG='false')
+    log = os.path.join(logdir, '%s-%s.log' % (scenario, suite))
+    start = time.time()
+    with open(log, 'w') as out:
+        rc = subprocess.call([os.path.join(ROOT, '.venv', 'bin', 'molecule'), 'test', '-s', scenario],
+                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return scenario, suite, rc, time.time() - start, log
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('suites', nargs='*', default=['bullseye', 'bookworm', 'trixie'])
+    p.add_argument('--scenario', action='append', help='run only these scenarios')
+    p.add_argument('--jobs', type=int, default=int(os.environ.get('MOLECULE_JOBS', '2')))
+    args = p.parse_args()
+    logdir = os.path.join(ROOT, 'tests', 'output', 'molecule')
+    os.makedirs(logdir, exist_ok=True)
+    runs, skipped = [], []
+    for name, d in scenarios(args.scenario):
+        reg = os.path.join(d, '.requires-registry')
+        if os.path.exists(reg):
+            skipped.append((name, '-', 'SKIPPED: ' + read(reg)))
+            continue
+        allowed = read(os.path.join(d, '.suites')).split() if os.path.exists(os.path.join(d, '.suites')) else None
+        for suite in args.suites:
+            if allowed is not None and suite not in allowed:
+                skipped.append((name, suite, 'SKIPPED: not declared for %s in %s/.suites' % (suite, name)))
+            else:
+                runs.append((name, suite))
+    results = []
+    print('molecule: %d runs (%s), %d jobs in parallel' % (len(runs), SEQUENCE, args.jobs), flush=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futs = [pool.submit(run_one, s, suite, logdir) for s, suite in runs]
+        for fut in concurrent.futures.as_completed(futs):
+            scenario, suite, rc, secs, log = fut.result()
+            results.append((scenario, suite, rc, secs, log))
+            print('  %-22s %-9s %s in %4.0f s' % (scenario, suite, 'passed' if rc == 0 else 'FAILED (rc=%d)' % rc, secs),
+                  flush=True)
+            if rc != 0:
+                with open(log) as f:
+                    tail = f.readlines()[-120:]
+                print('  ---- tail of %s ----' % os.path.relpath(log, ROOT))
+                sys.stdout.write(''.join('  | ' + ln for ln in tail))
+                print('  ---- end ----', flush=True)
+    print('\nmolecule matrix (%s):' % SEQUENCE)
+    print('  %-22s %-9s %-8s %s' % ('scenario', 'suite', 'time', 'result'))
+    for scenario, suite, rc, secs, _ in sorted(results):
+        print('  %-22s %-9s %6.0f s  %s' % (scenario, suite, secs, 'passed' if rc == 0 else 'FAILED'))
+    for scenario, suite, reason in skipped:
+        print('  %-22s %-9s %8s  %s' % (scenario, suite, '', reason))
+    failed = sum(1 for r in results if r[2] != 0)
+    print('molecule: %d passed, %d failed, %d skipped' % (len(results) - failed, failed, len(skipped)))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

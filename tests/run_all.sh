@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Every gate and test, in order, each stage timed; a summary table at the end.
+# `make test` runs this after installing what it needs (make deps).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections" PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
+SUITES=${SUITES:-bullseye bookworm trixie}
+declare -a names times results
+failed=0
+stage() {
+  local name=$1; shift
+  echo; echo "==== stage: $name ($(date -u +%H:%M:%S))"
+  local t0=$SECONDS
+  "$@"; local rc=$?
+  names+=("$name"); times+=($((SECONDS - t0)))
+  if [ $rc -eq 0 ]; then results+=("passed"); else results+=("FAILED rc=$rc"); failed=$((failed + 1)); fi
+  echo "==== stage: $name ${results[-1]} in $((SECONDS - t0)) s"
+}
+images() {
+  # The three images build in parallel: mostly network and dpkg bound.
+  local pids=() rc=0 s
+  for s in $SUITES; do python3 tests/lab/labctl.py image --suite "$s" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || rc=1; done
+  python3 tests/lab/labctl.py fixture-repo >/dev/null || rc=1
+  return $rc
+}
+leftovers() {
+  # After every lab has gone down, nothing of the lab may remain.
+  local left
+  left=$(python3 tests/lab/labctl.py status; ip netns list | grep '^cshv-'; grep ' /var/tmp/cshv-lab/' /proc/mounts; pgrep -a -f 'systemd-nspawn|labctl.py|cshv-lab' | grep -v pgrep)
+  echo "$left"
+  [ "$left" = "no lab is up" ]
+}
+
+stage unit          pytest -q tests/unit
+stage lint          ansible-lint --profile production
+stage sanity        tests/sanity.sh
+stage build         tests/build.sh
+stage images        images
+stage molecule      python3 tests/molecule_matrix.py $SUITES
+stage integration   pytest -q -p no:cacheprovider tests/integration
+stage lab-leftovers leftovers
+
+echo; echo "==== summary"
+printf '%-15s %8s  %s\n' stage time result
+for i in "${!names[@]}"; do printf '%-15s %6d s  %s\n' "${names[$i]}" "${times[$i]}" "${results[$i]}"; done
+echo "stages: $(( ${#names[@]} - failed )) passed, $failed failed"
+exit $(( failed > 0 ))

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# ansible-test sanity needs the collection at .../ansible_collections/<ns>/<name>
+# as a real directory (it resolves symlinks), so run it on a copy.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d /tmp/cshv-sanity.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+dest="$work/ansible_collections/cloudstack/hypervisors"
+mkdir -p "$dest"
+git -C "$root" ls-files -z --cached --others --exclude-standard | (cd "$root" && xargs -0 cp --parents -t "$dest")
+cd "$dest"
+git init -q && git add -A && git -c user.name=ci -c user.email=ci@invalid commit -qm sanity
+py=$("$root/.venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+"$root/.venv/bin/ansible-test" sanity --venv --python "$py" --color no "$@"
