@@ -165,9 +165,10 @@ class ActionModule(ActionBase):
                         % (task_vars.get('inventory_hostname', original), confirm_host, timeout, name,
                            status.get('unreachable_reason') or status.get('msg') or 'no result')))
             if not confirmed and status.get('rolled_back'):
-                status['msg'] = ('Could not reach %s on %s within %ds after changing bridge %s; %s'
+                detail = status.get('msg', '')
+                status['msg'] = ('Could not reach %s on %s within %ds after changing bridge %s: %s'
                                  % (task_vars.get('inventory_hostname', original), confirm_host, timeout, name,
-                                    status.get('msg', '')))
+                                    detail[:1].lower() + detail[1:]))
         try:
             self._async_status(jid, task_vars, mode='cleanup')
             self._shell('rm -f %s %s %s' % (q(start), q(applied), q(confirm)))

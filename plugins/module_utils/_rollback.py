@@ -137,11 +137,12 @@ class Guard(object):
                 if text is None:
                     if os.path.exists(fpath):
                         os.unlink(fpath)
-                else:
-                    tmp = fpath + '.cshv-rollback'
-                    with open(tmp, 'w') as f:
-                        f.write(text)
-                    os.rename(tmp, fpath)
+                        self.commands.append('remove %s' % fpath)
+                    continue
+                tmp = fpath + '.cshv-rollback'
+                with open(tmp, 'w') as f:
+                    f.write(text)
+                os.rename(tmp, fpath)
                 self.commands.append('restore %s' % fpath)
             except (IOError, OSError) as e:
                 self.commands.append('restore %s  # failed: %s' % (fpath, e))

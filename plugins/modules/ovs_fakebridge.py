@@ -321,6 +321,8 @@ def main():
     plan = _ovs.plan(want, have, vs)
     recreated = any(('del-br' in a and 'add-br' in a) or (not have['exists'] and 'add-br' in a) for a in plan)
     if want['state'] == 'present':
+        if recreated or not state.exists(name) or not state.links[name]['up']:
+            plan.append(['ip', 'link', 'set', 'dev', name, 'up'])
         for port in want['uplinks']:
             for cidr in state.cidrs(port):
                 plan.append(['ip', 'addr', 'del', cidr, 'dev', port])
@@ -329,10 +331,7 @@ def main():
         if want['manage_ipv4'] or want['gateway']:
             cidrs = [] if recreated else state.cidrs(name)
             gw = None if recreated else state.default_gateway(name)
-            addr_plan = _iproute.plan_address(name, want['ipv4'], cidrs, want['gateway'], gw)
-            if addr_plan and (recreated or not state.exists(name) or not state.links[name]['up']):
-                addr_plan.insert(0, ['ip', 'link', 'set', 'dev', name, 'up'])
-            plan += addr_plan
+            plan += _iproute.plan_address(name, want['ipv4'], cidrs, want['gateway'], gw)
         elif want['parent'] and have['exists'] and recreated and state.cidrs(name):
             module.warn('Recreating %s drops its addresses %s; set ipv4 to have them put back.'
                         % (name, ' '.join(state.cidrs(name))))

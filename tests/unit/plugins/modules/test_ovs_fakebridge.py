@@ -44,8 +44,13 @@ class FakeOvs(object):
 
     def _ip(self, w):
         if w == ['-j', '-d', 'link', 'show']:
-            return 0, json.dumps([{'ifname': n, 'flags': ['UP'], 'mtu': 1500, 'linkinfo': {'info_kind': 'veth'}}
-                                  for n in self.links]), ''
+            # OVS internal ports appear as links once their bridge exists (down until set up)
+            for b in self.bridges:
+                self.links.setdefault(b, {'up': False, 'kind': 'openvswitch'})
+            for gone in [n for n, l in self.links.items() if l.get('kind') == 'openvswitch' and n not in self.bridges]:
+                del self.links[gone]
+            return 0, json.dumps([{'ifname': n, 'flags': ['UP'] if l.get('up', True) else [], 'mtu': 1500,
+                                   'linkinfo': {'info_kind': l.get('kind', 'veth')}} for n, l in self.links.items()]), ''
         if w == ['-j', '-4', 'addr', 'show']:
             return 0, json.dumps([{'ifname': n, 'addr_info': [
                 {'family': 'inet', 'local': a.split('/')[0], 'prefixlen': int(a.split('/')[1]), 'scope': 'global'}
@@ -55,6 +60,8 @@ class FakeOvs(object):
         self.ip_changes.append(' '.join(['ip'] + w))
         if w[:2] == ['addr', 'add']:
             self.links.setdefault(w[4], {}).setdefault('addrs', []).append(w[2])
+        if w[:2] == ['link', 'set'] and w[-1] == 'up':
+            self.links.setdefault(w[3], {'kind': 'openvswitch'})['up'] = True
         return 0, '', ''
 
     def _one(self, c):
@@ -169,9 +176,10 @@ def test_guide_layout_commands_and_state():
     assert result['commands'] == [
         'ovs-vsctl -t 10 add-br cloudbr -- set bridge cloudbr datapath_type=netdev',
         'ovs-vsctl -t 10 add-port cloudbr eth1 trunks=0,100,200,300',
+        'ip link set dev cloudbr up',
     ]
     result, fake = run(ovs, name='cloudbr0', parent='cloudbr', vlan=200)
-    assert result['commands'] == ['ovs-vsctl -t 10 add-br cloudbr0 cloudbr 200']
+    assert result['commands'] == ['ovs-vsctl -t 10 add-br cloudbr0 cloudbr 200', 'ip link set dev cloudbr0 up']
     assert ovs.bridges['cloudbr0'] == dict(parent='cloudbr', vlan=200, datapath_type='', fail_mode=None)
     assert ovs.ports['eth1'] == dict(bridge='cloudbr', trunks=[0, 100, 200, 300])
 
@@ -190,7 +198,9 @@ def test_check_mode_predicts_and_changes_nothing():
     checked, fake = run(ovs, check_mode=True, name='cloudbr', uplinks=['eth1'], trunks=[100], datapath_type='netdev')
     assert checked['changed'] and ovs.bridges == {} and changes(fake) == []
     real, fake = run(ovs, name='cloudbr', uplinks=['eth1'], trunks=[100], datapath_type='netdev')
-    assert real['commands'] == checked['commands'] == changes(fake)
+    assert real['commands'] == checked['commands']
+    assert [c for c in real['commands'] if c.startswith('ovs')] == changes(fake)
+    assert [c for c in real['commands'] if c.startswith('ip')] == ovs.ip_changes
 
 
 def test_check_mode_fake_bridge_of_a_parent_made_earlier_in_the_play_warns(monkeypatch):
@@ -198,7 +208,7 @@ def test_check_mode_fake_bridge_of_a_parent_made_earlier_in_the_play_warns(monke
     monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, w: warnings.append(w))
     ovs = FakeOvs()
     result, fake = run(ovs, check_mode=True, name='cloudbr0', parent='cloudbr', vlan=200)
-    assert result['commands'] == ['ovs-vsctl -t 10 add-br cloudbr0 cloudbr 200']
+    assert result['commands'] == ['ovs-vsctl -t 10 add-br cloudbr0 cloudbr 200', 'ip link set dev cloudbr0 up']
     assert any('Parent bridge cloudbr does not exist' in w for w in warnings)
 
 
@@ -213,7 +223,8 @@ def test_drift_wrong_parent_is_recreated_in_one_transaction():
     run(ovs, name='otherbr', datapath_type='netdev')
     ovs.bridges['cloudbr0']['parent'] = 'otherbr'
     result, fake = run(ovs, name='cloudbr0', parent='cloudbr', vlan=200)
-    assert result['commands'] == ['ovs-vsctl -t 10 del-br cloudbr0 -- add-br cloudbr0 cloudbr 200']
+    assert result['commands'] == ['ovs-vsctl -t 10 del-br cloudbr0 -- add-br cloudbr0 cloudbr 200',
+                                  'ip link set dev cloudbr0 up']
     assert ovs.bridges['cloudbr0']['parent'] == 'cloudbr'
 
 
@@ -222,7 +233,8 @@ def test_drift_wrong_vlan_is_recreated():
     guide_layout(ovs)
     ovs.bridges['cloudbr1']['vlan'] = 301
     result, fake = run(ovs, name='cloudbr1', parent='cloudbr', vlan=300)
-    assert result['commands'] == ['ovs-vsctl -t 10 del-br cloudbr1 -- add-br cloudbr1 cloudbr 300']
+    assert result['commands'] == ['ovs-vsctl -t 10 del-br cloudbr1 -- add-br cloudbr1 cloudbr 300',
+                                  'ip link set dev cloudbr1 up']
     assert ovs.bridges['cloudbr1']['vlan'] == 300
 
 
@@ -232,7 +244,8 @@ def test_real_bridge_of_the_name_becomes_a_fake_bridge():
     run(ovs, name='cloudbr1', state='absent')
     run(ovs, name='cloudbr1', datapath_type='netdev')
     result, fake = run(ovs, name='cloudbr1', parent='cloudbr', vlan=300)
-    assert result['commands'] == ['ovs-vsctl -t 10 del-br cloudbr1 -- add-br cloudbr1 cloudbr 300']
+    assert result['commands'] == ['ovs-vsctl -t 10 del-br cloudbr1 -- add-br cloudbr1 cloudbr 300',
+                                  'ip link set dev cloudbr1 up']
 
 
 def test_drift_trunks_reconciled_and_cleared():
@@ -278,7 +291,6 @@ def test_absent_and_diff():
 def test_address_on_fake_bridge_and_uplink_with_management_address_refused():
     ovs = FakeOvs()
     guide_layout(ovs)
-    ovs.links['cloudbr0'] = {}
     result, fake = run(ovs, name='cloudbr0', parent='cloudbr', vlan=200, ipv4='10.99.201.11/24')
     assert result['commands'] == ['ip addr add 10.99.201.11/24 dev cloudbr0']
     result, fake = fail(ovs, name='cloudbr', uplinks=['eth1', 'host0'], datapath_type='netdev')
