@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Run every molecule scenario on every lab suite and print the matrix.
 
@@ -91,7 +90,7 @@ def main():
                 print('  ---- end ----', flush=True)
     print('\nmolecule matrix (%s):' % SEQUENCE)
     print('  %-22s %-9s %-8s %s' % ('scenario', 'suite', 'time', 'result'))
-    for scenario, suite, rc, secs, _ in sorted(results):
+    for scenario, suite, rc, secs, dummy in sorted(results):
         print('  %-22s %-9s %6.0f s  %s' % (scenario, suite, secs, 'passed' if rc == 0 else 'FAILED'))
     for scenario, suite, reason in skipped:
         print('  %-22s %-9s %8s  %s' % (scenario, suite, '', reason))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """labctl: the cloudstack.hypervisors test lab — real systemd hosts on one machine.
 
@@ -65,7 +64,7 @@ def run(argv, check=True, capture=False, **kw):
         kw.setdefault('stdout', subprocess.PIPE)
         kw.setdefault('stderr', subprocess.PIPE)
         kw.setdefault('universal_newlines', True)
-    res = subprocess.run(argv, **kw)
+    res = subprocess.run(argv, check=False, **kw)
     if check and res.returncode != 0:
         err = (res.stderr or '') if capture else ''
         raise SystemExit('labctl: command failed (%d): %s\n%s' % (res.returncode, ' '.join(argv), err))
@@ -558,8 +557,8 @@ def cmd_up(args):
         log('lab %s failed to come up; cleaning up' % name)
         teardown(lab)
         raise
-    log('lab %s up: %d %s host(s) on 10.99.%d.0/24 in %.1f s' % (name, len(hosts), args.suite, lab['subnet_index'],
-                                                                   time.time() - start))
+    log('lab %s up: %d %s host(s) on 10.99.%d.0/24 in %.1f s'
+        % (name, len(hosts), args.suite, lab['subnet_index'], time.time() - start))
     print(os.path.join(d, 'inventory.yml'))
 
 
@@ -644,8 +643,8 @@ def cmd_status(args):
     if not labs:
         print('no lab is up')
     for lab in labs:
-        print('%s  %s  10.99.%d.0/24  netns %s  %s' % (lab['name'], lab['suite'], lab['subnet_index'], lab['netns'],
-                                                      os.path.join(lab['dir'], 'inventory.yml')))
+        print('%s  %s  10.99.%d.0/24  netns %s  %s'
+              % (lab['name'], lab['suite'], lab['subnet_index'], lab['netns'], os.path.join(lab['dir'], 'inventory.yml')))
         for h in lab['hosts']:
             print('  %-15s %-14s %s' % (h['name'], h['address'], 'running' if h.get('pid') and alive(h['pid']) else 'stopped'))
 
@@ -663,7 +662,7 @@ def cmd_inventory(args):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog='labctl', description=__doc__.split('\n')[0])
+    p = argparse.ArgumentParser(prog='labctl', description=__doc__.split('\n', maxsplit=1)[0])
     sub = p.add_subparsers(dest='cmd', required=True)
     s = sub.add_parser('image', help='build (or reuse) lab images')
     s.add_argument('--suite', nargs='+', default=list(SUITES), choices=SUITES)
