@@ -20,7 +20,9 @@ Inventory model (every name a host variable, usually set in ``group_vars``):
 ``cshv_bridge_type``
     ``linux`` or ``openvswitch`` (KVM/LXC).
 ``cshv_bridges``
-    list of ``{name, vlan, ports, parent, trunks, stp}`` (KVM/LXC).
+    list of ``{name, vlan, ports, parent, trunks, stp, forward_delay, mtu}`` (KVM/LXC):
+    a Linux bridge with ``vlan`` bridges ``<ports[0]>.<vlan>``; an openvswitch
+    bridge with ``parent`` and ``vlan`` is a fake bridge of ``parent``.
 ``cshv_traffic_labels``
     CloudStack traffic type -> label (a bridge name on KVM/LXC).
 ``cshv_required_secrets``
@@ -61,7 +63,7 @@ BRIDGED = ('kvm', 'lxc')
 
 TRAFFIC_TYPES = ('management', 'guest', 'public', 'storage')
 BRIDGE_TYPES = ('linux', 'openvswitch')
-BRIDGE_KEYS = ('name', 'vlan', 'ports', 'parent', 'trunks', 'stp')
+BRIDGE_KEYS = ('name', 'vlan', 'ports', 'parent', 'trunks', 'stp', 'forward_delay', 'mtu')
 IFNAMSIZ = 15
 IFNAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 PLACEHOLDER_RE = re.compile(r'^\s*(changeme|change-me|change_me|todo|fixme|secret|password|xxx+|<.*>|\*+)\s*$', re.I)
@@ -101,6 +103,8 @@ def _printable(value):
 
 def _q(value):
     """Quote a value for a message: strings in quotes, the rest as repr."""
+    if value is None:
+        return 'unset'
     if isinstance(value, str):
         return "'%s'" % value
     return repr(value)
@@ -266,6 +270,8 @@ def _check_placement(problems, h, v):
             problems.add(h, 'placement', None,
                          '%s has no %s; put every host in a zone, pod and cluster group that sets it.' % (h, var))
             return None
+        if isinstance(value, Exception):
+            return None  # reported as a template problem
         if not isinstance(value, str) or '/' in value:
             problems.add(h, 'placement', value,
                          '%s of %s is %s; use a plain name without "/".' % (var, h, _q(value)))
@@ -350,6 +356,9 @@ def _check_bridges(problems, h, v):
                 problems.add(h, 'vlan', t, 'trunk VLAN id %s of bridge %s on %s %s.' % (_q(t), name, h, err))
             else:
                 trunks.append(tv)
+        mtu = br.get('mtu')
+        if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int) or not 68 <= mtu <= 65535):
+            problems.add(h, 'bridges', mtu, 'MTU %s of bridge %s on %s is not a number from 68 to 65535.' % (_q(mtu), name, h))
         names[name] = {'vlan': vlan, 'ports': ports, 'parent': br.get('parent'), 'trunks': trunks,
                        'has_trunks': 'trunks' in br}
 
@@ -514,9 +523,11 @@ def _check_cluster(problems, name, c, hv_of, hostvars):
         for h in hosts:
             by.setdefault(hv_of[h], []).append(h)
         desc = '; '.join('%s: %s' % (t, ', '.join(hs)) for t, hs in by.items())
+        major = max(by, key=lambda t: len(by[t]))
         for h in hosts:
-            problems.add(h, 'hypervisor', hv_of[h], 'cluster %s mixes hypervisor types (%s); a cluster has one '
-                         'hypervisor type.' % (name, desc))
+            if hv_of[h] != major:
+                problems.add(h, 'hypervisor', hv_of[h], 'cluster %s mixes hypervisor types (%s): %s is a %s host; a '
+                             'cluster has one hypervisor type.' % (name, desc, h, hv_of[h]))
         return
     hv = c['hypervisors'][0]
     limit = CLUSTER_LIMITS[hv]
@@ -552,25 +563,25 @@ def _bridge_vlans(bridges):
     return tuple(sorted(out, key=lambda x: x[0]))
 
 
-def _label_diff(ref, value):
+def _label_diff(ref, value, ref_host):
     ref, value = dict(ref or ()), dict(value or ())
     parts = []
     for t in sorted(set(ref) | set(value)):
         if ref.get(t) != value.get(t):
-            parts.append('%s=%s (others: %s)' % (t, _q(value.get(t)), _q(ref.get(t))))
+            parts.append('%s=%s (%s: %s)' % (t, _q(value.get(t)), ref_host, _q(ref.get(t))))
     return ', '.join(parts)
 
 
-def _vlan_diff(ref, value):
+def _vlan_diff(ref, value, ref_host):
     ref, value = dict(ref or ()), dict(value or ())
     parts = []
     for b in sorted(set(ref) | set(value)):
         if b not in value:
-            parts.append('no bridge %s (others have it)' % b)
+            parts.append('no bridge %s (%s has it)' % (b, ref_host))
         elif b not in ref:
             parts.append('extra bridge %s' % b)
         elif ref[b] != value[b]:
-            parts.append('bridge %s on VLAN %s (others: %s)' % (b, _vlan_txt(value[b]), _vlan_txt(ref[b])))
+            parts.append('bridge %s on VLAN %s (%s: %s)' % (b, _vlan_txt(value[b]), ref_host, _vlan_txt(ref[b])))
     return ', '.join(parts)
 
 
@@ -584,9 +595,9 @@ def _check_same(problems, cluster, hosts, check, what, values, diff):
     ref, ref_host = _majority(values)
     for h in hosts:
         if values[h] != ref:
-            detail = diff(ref, values[h]) if diff else '%s (others: %s)' % (_q(values[h]), _q(ref))
+            detail = diff(ref, values[h], ref_host) if diff else '%s (%s: %s)' % (_q(values[h]), ref_host, _q(ref))
             problems.add(h, check, detail if diff else _printable(values[h]),
-                         'cluster %s is not homogeneous: %s on %s vs %s: %s.' % (cluster, what, h, ref_host, detail))
+                         'cluster %s is not homogeneous: mismatch in %s between %s and %s: %s.' % (cluster, what, h, ref_host, detail))
 
 
 # --------------------------------------------------------------------------
@@ -648,7 +659,7 @@ def validate_facts(probes, clusters, require_vt=None, hypervisors=None):
     return problems.items
 
 
-def _flag_diff(ref, value):
+def _flag_diff(ref, value, ref_host):
     missing = sorted(ref - value)
     extra = sorted(value - ref)
     parts = []
@@ -656,6 +667,8 @@ def _flag_diff(ref, value):
         parts.append('lacks %s' % ' '.join(missing))
     if extra:
         parts.append('has extra %s' % ' '.join(extra))
+    if parts:
+        parts[0] = parts[0] + ' (against %s)' % ref_host
     return '; '.join(parts)
 
 

@@ -119,7 +119,7 @@ def test_vlan_differs_within_cluster():
     hv['kvm3']['cshv_bridges'][1]['vlan'] = 201
     p = only(check(groups, hv)[0], 'vlan')
     assert p['host'] == 'kvm3'
-    assert 'cloudbr1 on VLAN 201 (others: 200)' in p['msg'] and 'zone1/pod1/c1' in p['msg']
+    assert 'bridge cloudbr1 on VLAN 201 (kvm1: 200)' in p['msg'] and 'zone1/pod1/c1' in p['msg']
 
 
 def test_ovs_fake_bridge_vlan_not_trunked():
@@ -249,7 +249,7 @@ def test_bridge_type_differs_in_cluster():
                                   {'name': 'cloudbr0', 'vlan': 200, 'ports': ['eth1']},
                                   {'name': 'cloudbr1', 'vlan': 300, 'ports': ['eth1']}]
     p = only(check(groups, hv)[0], 'bridges')
-    assert p['host'] == 'kvm2' and "'linux'" in p['msg'] and "'openvswitch'" in p['msg']
+    assert p['host'] == 'kvm2' and "'linux' (kvm1: 'openvswitch')" in p['msg']
 
 
 def test_no_bridges():
@@ -348,7 +348,7 @@ def test_labels_differ_in_cluster():
     problems = check(groups, hv)[0]
     labels = [p for p in problems if p['check'] == 'labels']
     assert len(labels) == 1 and labels[0]['host'] == 'kvm2'
-    assert "guest='cloudbr9' (others: 'cloudbr1')" in labels[0]['msg']
+    assert "guest='cloudbr9' (kvm1: 'cloudbr1')" in labels[0]['msg']
 
 
 def test_label_names_missing_bridge():
@@ -401,8 +401,9 @@ def test_mixed_hypervisors_in_one_cluster():
     groups['kvm_hosts'].remove('kvm3')
     groups['lxc_hosts'] = ['kvm3']
     problems = check(groups, hv)[0]
-    assert {p['host'] for p in problems} == {'kvm1', 'kvm2', 'kvm3'}
-    assert all('mixes hypervisor types (kvm: kvm1, kvm2; lxc: kvm3)' in p['msg'] for p in problems)
+    p = only(problems, 'hypervisor')
+    assert p['host'] == 'kvm3'
+    assert 'mixes hypervisor types (kvm: kvm1, kvm2; lxc: kvm3): kvm3 is a lxc host' in p['msg']
 
 
 def test_cluster_sets_without_hypervisor_group():
@@ -507,14 +508,14 @@ def test_facts_cpu_model_and_flags_differ():
     problems = _cluster.validate_facts(probes, CLUSTERS, hypervisors=KVM)
     assert [p['check'] for p in problems] == ['cpu', 'cpu']
     assert 'Gold 6130' in problems[0]['msg'] and 'kvm3' in problems[0]['msg']
-    assert 'lacks avx2; has extra avx512f' in problems[1]['msg']
+    assert 'lacks avx2 (against kvm1); has extra avx512f' in problems[1]['msg']
 
 
 def test_facts_cpu_count_differs():
     probes = {h: probe() for h in KVM}
     probes['kvm1'] = probe(cpuinfo=CPUINFO.split('\n\n')[0])
     p = only(_cluster.validate_facts(probes, CLUSTERS, hypervisors=KVM), 'cpu')
-    assert 'CPU count on kvm1' in p['msg'] and '1 (others: 2)' in p['msg']
+    assert 'mismatch in CPU count between kvm1 and kvm2' in p['msg'] and '1 (kvm2: 2)' in p['msg']
 
 
 def test_facts_no_vt():
@@ -595,3 +596,17 @@ def test_input_is_not_mutated():
     before = copy.deepcopy(hv)
     check(groups, hv)
     assert hv == before
+
+
+@pytest.mark.parametrize('mtu', [0, 67, 70000, '9000', True])
+def test_bad_mtu(mtu):
+    groups, hv = inventory(1)
+    hv['kvm1']['cshv_bridges'][1]['mtu'] = mtu
+    p = only(check(groups, hv)[0], 'bridges')
+    assert 'MTU' in p['msg'] and 'cloudbr1' in p['msg']
+
+
+def test_good_mtu():
+    groups, hv = inventory(1)
+    hv['kvm1']['cshv_bridges'][1]['mtu'] = 9000
+    assert check(groups, hv)[0] == []

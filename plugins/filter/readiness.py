@@ -1,0 +1,253 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cloudstack.hypervisors contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters that turn raw verification results into checks and a readiness report.
+
+``verify_checks``       raw results one host collected (cluster_verify role) -> checks
+``readiness_rows``      per-host checks + rollout state + re-probe of lost hosts -> rows
+``readiness_markdown``  rows -> a Markdown table (the report file)
+``readiness_table``     rows -> a fixed-width text table (printed at the end of a run)
+"""
+
+from __future__ import annotations
+
+COLUMNS = ('rollout', 'bridges', 'libvirt_peers', 'agent')
+HEADERS = {
+    'host': 'host', 'hypervisor': 'hypervisor', 'cluster': 'cluster', 'rollout': 'rollout',
+    'bridges': 'bridges', 'libvirt_peers': 'libvirt peers', 'agent': 'agent', 'ready': 'ready',
+}
+ORDER = ('host', 'hypervisor', 'cluster') + COLUMNS + ('ready',)
+
+
+def _first_line(text, limit=120):
+    for line in (text or '').splitlines():
+        line = line.strip()
+        if line:
+            return line[:limit]
+    return ''
+
+
+def parse_properties(text):
+    """key -> value of a Java .properties file (last one wins, comments skipped)."""
+    out = {}
+    for line in (text or '').splitlines():
+        s = line.strip()
+        if not s or s[0] in '#!':
+            continue
+        for sep in ('=', ':'):
+            if sep in s:
+                k, _s, v = s.partition(sep)
+                out[k.strip()] = v.strip()
+                break
+    return out
+
+
+def _check_bridges(raw):
+    expected = list(raw.get('bridges_expected') or [])
+    if not expected:
+        return {'ok': False, 'detail': 'no bridges configured (cshv_bridges is empty)'}
+    links = {}
+    for link in raw.get('links') or []:
+        if isinstance(link, dict) and link.get('ifname'):
+            links[link['ifname']] = link
+    ovs = raw.get('ovs_bridges')
+    problems = []
+    for name in expected:
+        link = links.get(name)
+        if link is None:
+            problems.append('%s missing' % name)
+            continue
+        if raw.get('bridge_type') == 'openvswitch':
+            if ovs is None:
+                problems.append('%s: ovs-vsctl not available' % name)
+            elif name not in ovs:
+                problems.append('%s is not an OVS bridge' % name)
+        else:
+            kind = ((link.get('linkinfo') or {}).get('info_kind'))
+            if kind != 'bridge':
+                problems.append('%s is a %s, not a bridge' % (name, kind or 'plain interface'))
+        if 'UP' not in (link.get('flags') or []):
+            problems.append('%s is down' % name)
+    if problems:
+        return {'ok': False, 'detail': '; '.join(problems)}
+    return {'ok': True, 'detail': 'ok (%s)' % ', '.join(expected)}
+
+
+def peer_result(result):
+    """One loop result of the peer `virsh version` task -> {peer, uri, rc, stderr, msg}."""
+    result = result or {}
+    uri = ''
+    for word in result.get('cmd') or []:
+        if '://' in str(word):
+            uri = str(word)
+    rc = result.get('rc')
+    stderr = result.get('stderr') or ''
+    if rc == 124 and not stderr.strip():
+        stderr = 'timed out'
+    return {'peer': result.get('item'), 'uri': uri, 'rc': rc, 'stderr': stderr,
+            'msg': result.get('msg') if rc is None else ''}
+
+
+def _check_peers(raw):
+    peers = raw.get('peers')
+    if peers is None:
+        return {'ok': False, 'detail': 'not checked'}
+    if not peers:
+        return {'ok': True, 'detail': 'ok (no peers)'}
+    bad = []
+    for p in peers:
+        if p.get('rc') != 0:
+            why = _first_line(p.get('stderr')) or _first_line(p.get('msg')) or 'rc=%s' % p.get('rc')
+            bad.append('%s (%s): %s' % (p.get('peer'), p.get('uri'), why))
+    if bad:
+        return {'ok': False, 'detail': '%d/%d peers unreachable: %s' % (len(bad), len(peers), '; '.join(bad))}
+    return {'ok': True, 'detail': 'ok (%d/%d peers, %s)' % (len(peers), len(peers), peers[0].get('uri', '').split(':')[0])}
+
+
+def _check_agent(raw):
+    if raw.get('agent_expected') is None:
+        return {'ok': True, 'detail': 'not checked'}
+    if not raw.get('agent_exists'):
+        return {'ok': False, 'detail': '%s missing' % raw.get('agent_path', 'agent.properties')}
+    have = parse_properties(raw.get('agent_content'))
+    problems = []
+    for key, want in sorted((raw.get('agent_expected') or {}).items()):
+        want = '' if want is None else str(want)
+        if key not in have:
+            problems.append('%s not set (want %s)' % (key, want))
+        elif have[key] != want:
+            problems.append('%s=%s (want %s)' % (key, have[key], want))
+    if problems:
+        return {'ok': False, 'detail': '; '.join(problems)}
+    return {'ok': True, 'detail': 'ok (%d keys)' % len(raw.get('agent_expected') or {})}
+
+
+def verify_checks(raw):
+    """Raw results of one host -> {bridges, libvirt_peers, agent}: each {ok, detail}."""
+    raw = raw or {}
+    return {
+        'bridges': _check_bridges(raw),
+        'libvirt_peers': _check_peers(raw),
+        'agent': _check_agent(raw),
+    }
+
+
+HYPERVISOR_GROUPS = (('kvm_hosts', 'kvm'), ('lxc_hosts', 'lxc'), ('xenserver_hosts', 'xenserver'),
+                     ('vsphere_hosts', 'vsphere'))
+
+
+def readiness_info(hosts, hostvars, groups):
+    """host -> {hypervisor, cluster, rollout_done, checks} read from hostvars/groups."""
+    info = {}
+    for h in hosts:
+        hv = hostvars[h] if h in hostvars else {}
+        types = [t for g, t in HYPERVISOR_GROUPS if h in (groups.get(g) or [])]
+        cluster = '/'.join(str(hv.get(k, '?')) for k in ('cshv_zone', 'cshv_pod', 'cshv_cluster'))
+        info[h] = {
+            'hypervisor': ','.join(types) or '-',
+            'cluster': cluster,
+            'rollout_done': bool(hv.get('cshv_rollout_done', False)),
+            'checks': hv.get('cluster_verify_checks'),
+        }
+    return info
+
+
+def readiness_rows(hosts, info, probes=None, expect_rollout=True):
+    """One row per host.
+
+    *hosts*: host names in report order.  *info*: host -> {hypervisor, cluster,
+    rollout_done (bool), checks (from verify_checks, absent when the host did not
+    reach verification)}.  *probes*: host -> result of a fresh ping of the hosts
+    that did not reach verification ({unreachable, msg, failed}).
+    """
+    probes = probes or {}
+    rows = []
+    for h in hosts:
+        i = info.get(h) or {}
+        row = {'host': h, 'hypervisor': i.get('hypervisor') or '-', 'cluster': i.get('cluster') or '-'}
+        checks = i.get('checks')
+        if checks is None:
+            p = probes.get(h) or {}
+            if p.get('unreachable'):
+                why = 'lost: unreachable (%s)' % (_first_line(p.get('msg'), 80) or 'no answer')
+            elif p:
+                why = 'lost: failed during the %s' % ('rollout' if expect_rollout else 'verification')
+            else:
+                why = 'lost: did not reach verification'
+            row['rollout'] = why if expect_rollout and not i.get('rollout_done') else ('ok' if i.get('rollout_done') else 'not run')
+            for c in COLUMNS[1:]:
+                row[c] = 'not checked'
+            row['ready'] = 'no: ' + why
+            row['lost'] = True
+            row['ok'] = False
+            rows.append(row)
+            continue
+        if expect_rollout:
+            row['rollout'] = 'ok' if i.get('rollout_done') else 'not completed'
+        else:
+            row['rollout'] = 'not run'
+        reasons = []
+        if expect_rollout and not i.get('rollout_done'):
+            reasons.append('rollout not completed')
+        row['checks'] = {}
+        for c in COLUMNS[1:]:
+            chk = checks.get(c) or {'ok': False, 'detail': 'missing'}
+            row['checks'][c] = {'ok': bool(chk['ok']), 'detail': chk['detail']}
+            row[c] = chk['detail'] if chk['ok'] else 'FAIL: ' + chk['detail']
+            if not chk['ok']:
+                reasons.append('%s: %s' % (HEADERS[c], chk['detail']))
+        row['ok'] = not reasons
+        row['lost'] = False
+        row['ready'] = 'yes' if not reasons else 'no: ' + reasons[0]
+        rows.append(row)
+    return rows
+
+
+def _cell(value):
+    return str(value).replace('|', '\\|').replace('\n', ' ')
+
+
+def readiness_markdown(rows, title='Readiness report', meta=None):
+    lines = ['# %s' % title, '']
+    for k, v in (meta or {}).items():
+        lines.append('- %s: %s' % (k, v))
+    if meta:
+        lines.append('')
+    lines.append('| ' + ' | '.join(HEADERS[c] for c in ORDER) + ' |')
+    lines.append('|' + '|'.join('---' for _c in ORDER) + '|')
+    for r in rows:
+        lines.append('| ' + ' | '.join(_cell(r.get(c, '')) for c in ORDER) + ' |')
+    ready = sum(1 for r in rows if r.get('ok'))
+    lost = [r['host'] for r in rows if r.get('lost')]
+    lines.append('')
+    lines.append('%d of %d host(s) ready%s.' % (ready, len(rows), ('; lost: %s' % ', '.join(lost)) if lost else ''))
+    return '\n'.join(lines) + '\n'
+
+
+def readiness_table(rows, width=48):
+    """Fixed-width text table; long cells are cut at *width* characters."""
+    def cut(v):
+        v = _cell(v)
+        return v if len(v) <= width else v[:width - 1] + '~'
+    cells = [[HEADERS[c] for c in ORDER]] + [[cut(r.get(c, '')) for c in ORDER] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(ORDER))]
+    out = []
+    for n, row in enumerate(cells):
+        out.append('  '.join(v.ljust(widths[i]) for i, v in enumerate(row)).rstrip())
+        if n == 0:
+            out.append('  '.join('-' * w for w in widths))
+    return '\n'.join(out)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            'verify_checks': verify_checks,
+            'readiness_rows': readiness_rows,
+            'readiness_info': readiness_info,
+            'readiness_markdown': readiness_markdown,
+            'readiness_table': readiness_table,
+            'properties': parse_properties,
+            'peer_result': peer_result,
+        }

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The shipped inventories pass the inventory preflight; every bad fixture fails it.
+
+Inventories are loaded through Ansible's own InventoryManager/VariableManager,
+so group_vars, precedence and templating are Ansible's; the preflight
+extraction is the action plugin's own (collect_inventory). No host is contacted.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import yaml
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.vars.hostvars import HostVars
+from ansible.vars.manager import VariableManager
+
+from ansible_collections.cloudstack.hypervisors.plugins.action import cluster_preflight as action
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+LAB = os.path.join(ROOT, 'inventories', 'lab')
+BAD = os.path.join(ROOT, 'tests', 'integration', 'bad_inventories')
+FIXTURES = sorted(d for d in os.listdir(BAD) if os.path.isfile(os.path.join(BAD, d, 'expect.yml')))
+
+
+def preflight(sources, extra_vars=None):
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=sources)
+    vm = VariableManager(loader=loader, inventory=inventory)
+    if extra_vars:
+        vm._extra_vars = dict(extra_vars)
+    hostvars = HostVars(inventory=inventory, variable_manager=vm, loader=loader)
+    groups = inventory.get_groups_dict()
+    plain_groups, model = action.collect_inventory(groups, hostvars)
+    return _cluster.validate_inventory(plain_groups, model)
+
+
+def test_lab_inventory_passes():
+    problems, clusters = preflight([LAB])
+    assert problems == []
+    assert {n: c['hosts'] for n, c in clusters.items()} == {
+        'lab/lab-pod1/lab-kvm': ['kvm1', 'kvm2'], 'lab/lab-pod1/lab-lxc': ['lxc1', 'lxc2']}
+
+
+def test_example_basic_passes():
+    problems, clusters = preflight([os.path.join(ROOT, 'inventories', 'example-basic')])
+    assert problems == []
+    assert list(clusters) == ['zone1/pod1/cluster1']
+
+
+def test_example_advanced_needs_its_vaulted_secret():
+    path = os.path.join(ROOT, 'inventories', 'example-advanced')
+    problems, _c = preflight([path])
+    assert {p['host'] for p in problems} == {'xen21', 'xen22'}
+    assert all(p['check'] in ('secrets', 'template') for p in problems), problems
+    problems, clusters = preflight([path], {'vault_xenserver_pool_password': 'an-example-only-value'})
+    assert problems == []
+    assert {n: c['hypervisor'] for n, c in clusters.items()} == {'zone1/pod1/kvm-ovs1': 'kvm',
+                                                                 'zone1/pod2/xen-pool1': 'xenserver'}
+
+
+def test_there_are_at_least_20_bad_inventories():
+    assert len(FIXTURES) >= 20, FIXTURES
+
+
+@pytest.mark.parametrize('name', FIXTURES)
+def test_bad_inventory_fails_naming_host_and_value(name):
+    with open(os.path.join(BAD, name, 'expect.yml')) as f:
+        expect = yaml.safe_load(f)
+    problems, _c = preflight([LAB, os.path.join(BAD, name, 'hosts.yml')])
+    assert problems, '%s passed the preflight' % name
+    hits = [p for p in problems if p['host'] == expect['host'] and p['check'] == expect['check']
+            and all(s in p['msg'] for s in expect['contains'])]
+    assert hits, 'no %s problem on %s containing %s in:\n%s' % (
+        expect['check'], expect['host'], expect['contains'], '\n'.join(p['msg'] for p in problems))
+    for s in expect.get('not_contains', []):
+        assert all(s not in p['msg'] for p in problems)

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests for the verification judgement and the readiness report filters."""
+from __future__ import annotations
+
+import json
+
+from ansible_collections.cloudstack.hypervisors.plugins.filter import readiness as r
+
+
+def link(name, kind='bridge', up=True):
+    return {'ifname': name, 'flags': ['BROADCAST', 'UP'] if up else ['BROADCAST'],
+            'linkinfo': {'info_kind': kind} if kind else {}}
+
+
+def good_raw(**over):
+    raw = {
+        'bridge_type': 'linux',
+        'bridges_expected': ['cloudbr0', 'cloudbr1'],
+        'links': [link('lo', None), link('cloudbr0'), link('cloudbr1'), link('eth1', 'veth')],
+        'ovs_bridges': None,
+        'peers': [{'peer': 'kvm2', 'uri': 'qemu+tcp://10.99.0.12/system', 'rc': 0, 'stderr': '', 'msg': ''}],
+        'agent_path': '/etc/cloudstack/agent/agent.properties',
+        'agent_expected': {'hypervisor.type': 'kvm', 'private.network.device': 'cloudbr0'},
+        'agent_exists': True,
+        'agent_content': '# c\nhypervisor.type=kvm\nprivate.network.device = cloudbr0\nguid=\n',
+    }
+    raw.update(over)
+    return raw
+
+
+def test_all_good():
+    c = r.verify_checks(good_raw())
+    assert all(v['ok'] for v in c.values()), c
+    assert c['libvirt_peers']['detail'] == 'ok (1/1 peers, qemu+tcp)'
+
+
+def test_missing_and_wrong_kind_and_down_bridges():
+    raw = good_raw(links=[link('cloudbr0', 'veth'), link('cloudbr9')], bridges_expected=['cloudbr0', 'cloudbr1'])
+    c = r.verify_checks(raw)['bridges']
+    assert not c['ok'] and 'cloudbr0 is a veth, not a bridge' in c['detail'] and 'cloudbr1 missing' in c['detail']
+    c = r.verify_checks(good_raw(links=[link('cloudbr0'), link('cloudbr1', up=False)]))['bridges']
+    assert c == {'ok': False, 'detail': 'cloudbr1 is down'}
+
+
+def test_ovs_bridges_must_be_known_to_ovs():
+    raw = good_raw(bridge_type='openvswitch', links=[link('cloudbr0', 'openvswitch'), link('cloudbr1', 'tun')],
+                   ovs_bridges=['cloudbr0'])
+    c = r.verify_checks(raw)['bridges']
+    assert c == {'ok': False, 'detail': 'cloudbr1 is not an OVS bridge'}
+    raw['ovs_bridges'] = ['cloudbr0', 'cloudbr1']
+    assert r.verify_checks(raw)['bridges']['ok']
+    raw['ovs_bridges'] = None
+    assert 'ovs-vsctl not available' in r.verify_checks(raw)['bridges']['detail']
+
+
+def test_no_bridges_configured_is_not_ready():
+    assert not r.verify_checks(good_raw(bridges_expected=[]))['bridges']['ok']
+
+
+def test_peer_failures_are_named():
+    peers = [{'peer': 'kvm2', 'uri': 'qemu+tcp://10.99.0.12/system', 'rc': 0, 'stderr': ''},
+             {'peer': 'kvm3', 'uri': 'qemu+tcp://10.99.0.13/system', 'rc': 1,
+              'stderr': 'error: failed to connect to the hypervisor\nerror: Connection refused\n'}]
+    c = r.verify_checks(good_raw(peers=peers))['libvirt_peers']
+    assert not c['ok']
+    assert c['detail'] == ('1/2 peers unreachable: kvm3 (qemu+tcp://10.99.0.13/system): '
+                           'error: failed to connect to the hypervisor')
+
+
+def test_peer_result_from_loop_result():
+    res = {'item': 'kvm3', 'rc': 124, 'stderr': '', 'cmd': ['timeout', '-k', '5', '20', 'virsh', '-c',
+                                                           'qemu+tcp://10.99.0.13/system', 'version']}
+    p = r.peer_result(res)
+    assert p == {'peer': 'kvm3', 'uri': 'qemu+tcp://10.99.0.13/system', 'rc': 124, 'stderr': 'timed out', 'msg': ''}
+    p = r.peer_result({'item': 'kvm2', 'msg': '[Errno 2] No such file or directory: virsh', 'cmd': 'timeout'})
+    assert p['rc'] is None and 'No such file' in p['msg']
+    c = r.verify_checks(good_raw(peers=[p]))['libvirt_peers']
+    assert 'No such file' in c['detail']
+
+
+def test_no_peers_is_fine_and_unchecked_is_not():
+    assert r.verify_checks(good_raw(peers=[]))['libvirt_peers'] == {'ok': True, 'detail': 'ok (no peers)'}
+    assert not r.verify_checks(good_raw(peers=None))['libvirt_peers']['ok']
+
+
+def test_agent_properties():
+    c = r.verify_checks(good_raw(agent_exists=False))['agent']
+    assert c == {'ok': False, 'detail': '/etc/cloudstack/agent/agent.properties missing'}
+    c = r.verify_checks(good_raw(agent_content='hypervisor.type=lxc\n'))['agent']
+    assert c['detail'] == 'hypervisor.type=lxc (want kvm); private.network.device not set (want cloudbr0)'
+    assert r.verify_checks(good_raw(agent_expected=None))['agent'] == {'ok': True, 'detail': 'not checked'}
+
+
+def test_parse_properties():
+    text = '# comment\n! also\nkey = value\nother:thing\nempty=\nkey=last\n'
+    assert r.parse_properties(text) == {'key': 'last', 'other': 'thing', 'empty': ''}
+
+
+HOSTVARS = {
+    'kvm1': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+             'cluster_verify_checks': r.verify_checks(good_raw())},
+    'kvm2': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c'},
+    'kvm3': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+             'cluster_verify_checks': r.verify_checks(good_raw(agent_exists=False))},
+    'kvm4': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c'},
+}
+GROUPS = {'kvm_hosts': ['kvm1', 'kvm2', 'kvm3', 'kvm4']}
+
+
+def rows(expect_rollout=True, probes=None):
+    hosts = ['kvm1', 'kvm2', 'kvm3', 'kvm4']
+    info = r.readiness_info(hosts, HOSTVARS, GROUPS)
+    return r.readiness_rows(hosts, info, probes or {
+        'kvm2': {'unreachable': True, 'msg': 'Failed to connect to the host via ssh: Connection timed out'},
+        'kvm4': {'ping': 'pong'},
+    }, expect_rollout)
+
+
+def test_rows_ready_lost_and_not_ready():
+    rs = {x['host']: x for x in rows()}
+    assert rs['kvm1']['ready'] == 'yes' and rs['kvm1']['ok'] and rs['kvm1']['cluster'] == 'z/p/c'
+    assert rs['kvm1']['hypervisor'] == 'kvm' and rs['kvm1']['rollout'] == 'ok'
+    assert rs['kvm2']['lost'] and rs['kvm2']['ready'].startswith('no: lost: unreachable (Failed to connect')
+    assert rs['kvm2']['bridges'] == 'not checked'
+    assert rs['kvm3']['ready'] == 'no: agent: /etc/cloudstack/agent/agent.properties missing'
+    assert rs['kvm3']['agent'].startswith('FAIL: ')
+    assert rs['kvm4']['ready'] == 'no: lost: failed during the rollout' and rs['kvm4']['lost']
+
+
+def test_rows_without_rollout():
+    rs = {x['host']: x for x in rows(expect_rollout=False)}
+    assert rs['kvm1']['rollout'] == 'not run' and rs['kvm1']['ready'] == 'yes'
+    assert rs['kvm4']['ready'] == 'no: lost: failed during the verification'
+
+
+def test_rollout_not_completed_is_not_ready():
+    hv = dict(HOSTVARS)
+    hv['kvm1'] = dict(hv['kvm1'], cshv_rollout_done=False)
+    info = r.readiness_info(['kvm1'], hv, GROUPS)
+    row = r.readiness_rows(['kvm1'], info, {}, True)[0]
+    assert row['ready'] == 'no: rollout not completed' and not row['ok']
+
+
+def test_markdown_and_table():
+    rs = rows()
+    md = r.readiness_markdown(rs, 'Readiness report', {'inventory': 'inventories/lab'})
+    lines = md.splitlines()
+    assert lines[0] == '# Readiness report' and '- inventory: inventories/lab' in lines
+    header = [ln for ln in lines if ln.startswith('| host')][0]
+    assert header == '| host | hypervisor | cluster | rollout | bridges | libvirt peers | agent | ready |'
+    assert sum(1 for ln in lines if ln.startswith('| kvm')) == 4
+    assert lines[-1] == '1 of 4 host(s) ready; lost: kvm2, kvm4.'
+    table = r.readiness_table(rs).splitlines()
+    assert table[0].split()[:3] == ['host', 'hypervisor', 'cluster'] and set(table[1]) <= {'-', ' '}
+    assert len(table) == 6 and all(len(c.strip()) <= 48 for ln in table for c in ln.split('  '))
+    assert any(c.strip().endswith('~') for c in table[3].split('  '))  # kvm2's long reason is cut
+    json.dumps(rs)  # the JSON report is these rows
+
+
+def test_markdown_escapes_pipes():
+    row = dict(rows()[0], bridges='a|b')
+    assert 'a\\|b' in r.readiness_markdown([row])
