@@ -35,7 +35,7 @@ description:
     mode C(key_file), C(cert_file), C(ca_file), C(crl_file)); every other line, comment and the
     order are kept.
   - With O(restart=true) it applies the change itself, in the order that works - stop libvirtd and
-    its sockets, mask/unmask/disable units, write the files, enable units, start the sockets, start
+    its sockets, mask/unmask units, write the files, enable units, start the sockets, start
     libvirtd - and check mode returns exactly those commands.
 author:
   - cloudstack.hypervisors contributors
@@ -68,11 +68,15 @@ options:
         C(cloudstack-setup-agent) configures.
       - C(socket) - systemd socket activation, libvirt 5.6 or later only. No C(--listen);
         C(libvirtd-tcp.socket) (mode tcp) or C(libvirtd-tls.socket) (mode tls) is enabled and the
-        other one disabled. The port is the one in the socket unit (16509 / 16514), so a
+        unused one masked (both masked with mode off, which is also how the module recognises
+        this state again). The port is the one in the socket unit (16509 / 16514), so a
         non-default port needs C(traditional).
-      - C(auto) - keeps what the host already uses consistently (C(--listen) with masked sockets,
-        or an enabled C(libvirtd-tcp/tls.socket) without C(--listen)); otherwise C(traditional)
-        (also when libvirt has no socket activation or a non-default port is asked for). The
+      - C(auto) - keeps what the host already uses consistently (C(--listen) with the five sockets
+        masked, or no C(--listen) with C(libvirtd-tcp/tls.socket) enabled or masked); otherwise
+        C(traditional) - on a stock host too, since that is what C(cloudstack-setup-agent) sets on
+        Add Host and it avoids apache/cloudstack#10667 (C(--listen) added while sockets are
+        active). Also C(traditional) when libvirt has no socket activation or a non-default port is
+        asked for. The
         choice and the reason are returned in RV(activation) and RV(activation_reason).
     type: str
     default: auto
@@ -349,12 +353,16 @@ def _variable_in_file(path, default):
 
 
 def current_activation(units, words):
+    """The style the host is consistently set up for: traditional, socket or none (stock / mixed)."""
     listen = words is not None and any(w in ('-l', '--listen') for w in words)
     present = [s for s in lv.ALL_SOCKETS if units[s].exists]
     if listen and all(units[s].masked for s in present):
         return 'traditional'
-    net = [s for s in (lv.TCP_SOCKET, lv.TLS_SOCKET) if units[s].enabled or units[s].active]
-    if net and not listen:
+    unix = [s for s in lv.UNIX_SOCKETS if units[s].exists]
+    net = [s for s in (lv.TCP_SOCKET, lv.TLS_SOCKET) if units[s].exists]
+    net_on = any(units[s].enabled or units[s].active for s in net)
+    net_masked = bool(net) and all(units[s].masked for s in net)
+    if not listen and not any(units[s].masked for s in unix) and (net_on or net_masked):
         return 'socket'
     return 'none'
 
@@ -389,7 +397,7 @@ def choose_activation(module, version, units, words):
     if now == 'traditional':
         return 'traditional', 'the host already uses --listen with the libvirtd sockets masked'
     if now == 'socket':
-        return 'socket', 'the host already uses libvirtd-tcp.socket/libvirtd-tls.socket socket activation'
+        return 'socket', 'the host already uses socket activation (libvirtd-tcp/tls.socket, no --listen)'
     return 'traditional', ('the host has no listening setup yet; traditional is what cloudstack-setup-agent '
                            'configures, so Add Host keeps it')
 
@@ -517,7 +525,7 @@ def main():
 
     # ---- desired units
     sockets = [s for s in lv.ALL_SOCKETS if units[s].exists]
-    mask, unmask, enable, disable = [], [], [], []
+    mask, unmask, enable = [], [], []
     mask.extend(u for u in modular if not units[u].masked)
     if units[service].masked:
         unmask.append(service)
@@ -539,18 +547,13 @@ def main():
                 enable.append(s)
             elif not units[s].enabled:
                 enable.append(s)
-        for s in unwanted:
-            if units[s].masked:
-                unmask.append(s)
-                disable.append(s)
-            elif units[s].enabled:
-                disable.append(s)
+        mask.extend(s for s in unwanted if not units[s].masked)
         start_sockets = wanted
         runtime_bad = (any(not units[s].active for s in wanted)
                        or any(units[s].active for s in unwanted)
                        or any(units[u].active for u in modular))
 
-    unit_changes = bool(mask or unmask or enable or disable)
+    unit_changes = bool(mask or unmask or enable)
     need_restart = conf.changed or args.changed or unit_changes or runtime_bad
 
     # ---- the plan: stop -> unit files -> write -> enable -> start
@@ -567,8 +570,6 @@ def main():
         persistent.append(('cmd', systemd.unmask_argv(unmask)))
     if mask:
         persistent.append(('cmd', systemd.mask_argv(mask)))
-    if disable:
-        persistent.append(('cmd', systemd.disable_argv(disable)))
     for f in (conf, args, client):
         if f is not None and f.changed:
             persistent.append(('write', f))

@@ -322,14 +322,38 @@ def test_socket_activation(host_factory, distro, mode):
     assert host.listening() == ({16509} if mode == 'tcp' else set())
     args = host.daemon_args() or []
     assert '--listen' not in args and '-l' not in args
-    assert host.units['libvirtd-tcp.socket']['file'] == ('enabled' if mode == 'tcp' else 'disabled')
-    assert host.units['libvirtd-tls.socket']['file'] == 'disabled'
+    assert host.units['libvirtd-tcp.socket']['file'] == ('enabled' if mode == 'tcp' else 'masked')
+    assert host.units['libvirtd-tls.socket']['file'] == 'masked'
     again = converge(host, {'mode': mode, 'activation': 'socket'})
     assert again['changed'] is False and again['commands'] == []
-    if mode == 'tcp':
-        auto = converge(host, {'mode': mode})
-        assert auto['changed'] is False and auto['activation'] == 'socket'
-        assert 'already uses libvirtd-tcp.socket' in auto['activation_reason']
+    auto = converge(host, {'mode': mode})
+    assert auto['changed'] is False and auto['activation'] == 'socket'
+    assert 'already uses socket activation' in auto['activation_reason']
+
+
+@pytest.mark.parametrize('distro', DISTROS)
+@pytest.mark.parametrize('mode', ['tcp', 'off', 'tls'])
+@pytest.mark.parametrize('activation', ['traditional', 'socket', 'auto'])
+@pytest.mark.parametrize('start', ['stock', 'traditional', 'socket'])
+def test_auto_keeps_every_state_it_can_reach(host_factory, distro, mode, activation, start):
+    """From any start, converge with any activation, then auto with the same mode changes nothing."""
+    host = host_factory(distro)
+    socket_ok = distro in SOCKET_DISTROS
+    if (activation == 'socket' or start == 'socket') and not socket_ok:
+        pytest.skip('no socket activation in this libvirt')
+    for name in ('CA/cacert.pem', 'libvirt/servercert.pem', 'libvirt/private/serverkey.pem'):
+        p = os.path.join(host.root, 'etc/pki', name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        open(p, 'w').close()
+    if start != 'stock':
+        converge(host, {'mode': 'tcp', 'activation': start})
+    first = converge(host, {'mode': mode, 'activation': activation})
+    expected_ports = {'tcp': {16509}, 'tls': {16514}, 'off': set()}[mode]
+    assert host.listening() == expected_ports
+    auto = converge(host, {'mode': mode})
+    assert auto['changed'] is False and auto['commands'] == [], auto['activation_reason']
+    assert auto['activation'] == first['activation']
+    assert host.listening() == expected_ports
 
 
 def test_debian12_exact_traditional_sequence(host_factory):
@@ -359,6 +383,7 @@ def test_debian12_exact_socket_sequence(host_factory):
     res = converge(host, {'mode': 'tcp', 'activation': 'socket'})
     assert res['commands'] == [
         'systemctl stop libvirtd.service libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket',
+        'systemctl mask libvirtd-tls.socket',
         'systemctl enable libvirtd-tcp.socket',
         'systemctl start libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket libvirtd-tcp.socket',
         'systemctl start libvirtd.service',
@@ -462,10 +487,9 @@ def test_traditional_to_socket_and_back(host_factory, distro):
     res = converge(host, {'mode': 'tcp', 'activation': 'socket'})
     assert res['commands'][:2] == [
         'systemctl stop libvirtd.service',
-        'systemctl unmask libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket libvirtd-tcp.socket '
-        'libvirtd-tls.socket']
+        'systemctl unmask libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket libvirtd-tcp.socket']
     assert host.listening() == {16509}
-    assert host.units['libvirtd-tls.socket']['file'] == 'disabled'
+    assert host.units['libvirtd-tls.socket']['file'] == 'masked'
     converge(host, {'mode': 'tcp', 'activation': 'traditional'})
     assert host.listening() == {16509}
     assert converge(host, {'mode': 'tcp'})['changed'] is False
