@@ -239,11 +239,14 @@ def vlan_supported(runner, check_mode):
     return rc == 0 and os.path.isdir(PROC_NET_VLAN)
 
 
-def plan_address(dev, want_cidr, have_cidrs, gateway=None, have_gateway=None, dynamic_ok=False):
+def plan_address(dev, want_cidr, have_cidrs, gateway=None, have_gateway=None, unknown=False):
     """Commands that leave *dev* with exactly *want_cidr* (or none) and the default route.
 
     *want_cidr* ``None`` removes every global IPv4 address; ``'dhcp'`` leaves
-    addresses to the DHCP client (nothing planned here).
+    addresses to the DHCP client (nothing planned here).  *unknown*: the device
+    is recreated by earlier commands and may or may not keep its addresses
+    (an OVS internal port recreated in one transaction keeps them), so the
+    address is set with ``ip addr replace``, which works either way.
     """
     plan = []
     if want_cidr == 'dhcp':
@@ -252,7 +255,7 @@ def plan_address(dev, want_cidr, have_cidrs, gateway=None, have_gateway=None, dy
         if cidr != want_cidr:
             plan.append(['ip', 'addr', 'del', cidr, 'dev', dev])
     if want_cidr and want_cidr not in have_cidrs:
-        plan.append(['ip', 'addr', 'add', want_cidr, 'dev', dev])
+        plan.append(['ip', 'addr', 'replace' if unknown else 'add', want_cidr, 'dev', dev])
     if gateway and (have_gateway != gateway or plan):
         plan.append(['ip', 'route', 'replace', 'default', 'via', gateway, 'dev', dev])
     return plan

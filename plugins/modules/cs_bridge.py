@@ -276,10 +276,9 @@ def plan_present(module, spec, state):
         module.fail_json(msg='%s exists and is a %s device, not a bridge; delete it first.' % (name, state.kind(name) or 'plain'))
     stp, fd = int(spec['stp']), spec['forward_delay'] * 100
     if new:
-        argv = ['ip', 'link', 'add', 'name', name, 'type', 'bridge', 'stp_state', stp, 'forward_delay', fd]
-        if spec['mtu']:
-            argv += ['mtu', spec['mtu']]
-        plan.append(argv)
+        # link options (mtu) go before "type"; bridge options after it
+        argv = ['ip', 'link', 'add', 'name', name] + (['mtu', spec['mtu']] if spec['mtu'] else [])
+        plan.append(argv + ['type', 'bridge', 'stp_state', stp, 'forward_delay', fd])
     else:
         have = state.bridge_settings(name)
         set_fd = have['forward_delay'] != spec['forward_delay']

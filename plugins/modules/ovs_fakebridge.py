@@ -331,7 +331,7 @@ def main():
         if want['manage_ipv4'] or want['gateway']:
             cidrs = [] if recreated else state.cidrs(name)
             gw = None if recreated else state.default_gateway(name)
-            plan += _iproute.plan_address(name, want['ipv4'], cidrs, want['gateway'], gw)
+            plan += _iproute.plan_address(name, want['ipv4'], cidrs, want['gateway'], gw, unknown=recreated)
         elif want['parent'] and have['exists'] and recreated and state.cidrs(name):
             module.warn('Recreating %s drops its addresses %s; set ipv4 to have them put back.'
                         % (name, ' '.join(state.cidrs(name))))

@@ -76,6 +76,9 @@ class FakeHost(object):
     def _mutate(self, w):
         if w[:2] == ['link', 'add'] and w[2] == 'name':
             name = w[3]
+            tail = w[w.index('type') + 2:]
+            if any(word not in ('stp_state', 'forward_delay') for word in tail[::2]):
+                return 1, '', 'bridge: unknown command "%s"?' % tail[::2]
             stp = int(w[w.index('stp_state') + 1])
             fd = int(w[w.index('forward_delay') + 1])
             self.br(name, stp=stp, fd=fd, up=False, mtu=int(w[w.index('mtu') + 1]) if 'mtu' in w else 1500)

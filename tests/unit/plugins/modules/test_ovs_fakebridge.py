@@ -58,7 +58,7 @@ class FakeOvs(object):
         if w == ['-j', '-4', 'route', 'show', 'default']:
             return 0, json.dumps([{'dst': 'default', 'gateway': g, 'dev': d} for g, d in self.defaults]), ''
         self.ip_changes.append(' '.join(['ip'] + w))
-        if w[:2] == ['addr', 'add']:
+        if w[:2] in (['addr', 'add'], ['addr', 'replace']):
             self.links.setdefault(w[4], {}).setdefault('addrs', []).append(w[2])
         if w[:2] == ['link', 'set'] and w[-1] == 'up':
             self.links.setdefault(w[3], {'kind': 'openvswitch'})['up'] = True
@@ -324,3 +324,15 @@ def test_bad_input(args, msg):
     result, fake = fail(ovs, **args)
     assert msg in result['msg']
     assert changes(fake) == [] and ovs.ip_changes == []
+
+
+def test_recreated_fake_bridge_gets_its_address_with_replace():
+    """A fake bridge recreated in one transaction may keep its address: 'replace' works either way."""
+    ovs = FakeOvs()
+    guide_layout(ovs)
+    run(ovs, name='cloudbr1', parent='cloudbr', vlan=300, ipv4='10.99.203.12/24')
+    ovs.bridges['cloudbr1']['vlan'] = 301
+    result, fake = run(ovs, name='cloudbr1', parent='cloudbr', vlan=300, ipv4='10.99.203.12/24')
+    assert result['commands'] == ['ovs-vsctl -t 10 del-br cloudbr1 -- add-br cloudbr1 cloudbr 300',
+                                  'ip link set dev cloudbr1 up',
+                                  'ip addr replace 10.99.203.12/24 dev cloudbr1']
