@@ -21,6 +21,7 @@ import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,7 +44,18 @@ def read(path):
         return f.read().strip()
 
 
+# Molecule keeps a scenario's state (instance config, inventory) in one
+# ephemeral directory per scenario name: two suites of the same scenario must
+# not run at the same time. Different scenarios may.
+LOCKS = {}
+
+
 def run_one(scenario, suite, logdir):
+    with LOCKS[scenario]:
+        return _run_one(scenario, suite, logdir)
+
+
+def _run_one(scenario, suite, logdir):
     env = dict(os.environ, LAB_SUITE=suite, PY_COLORS='0', ANSIBLE_FORCE_COLOR='0', MOLECULE_NO_LOG='false')
     log = os.path.join(logdir, '%s-%s.log' % (scenario, suite))
     start = time.time()
@@ -74,6 +86,10 @@ def main():
             else:
                 runs.append((name, suite))
     results = []
+    for name, dummy in runs:
+        LOCKS.setdefault(name, threading.Lock())
+    # suite-major order, so that parallel workers pick different scenarios
+    runs.sort(key=lambda r: (args.suites.index(r[1]), r[0]))
     print('molecule: %d runs (%s), %d jobs in parallel' % (len(runs), SEQUENCE, args.jobs), flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futs = [pool.submit(run_one, s, suite, logdir) for s, suite in runs]
