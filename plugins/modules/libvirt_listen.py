@@ -38,7 +38,7 @@ description:
     its sockets, mask/unmask units, write the files, enable units, start the sockets, start
     libvirtd - and check mode returns exactly those commands.
 author:
-  - cloudstack.hypervisors contributors
+  - cloudstack.hypervisors contributors (@cloudstack-hypervisors)
 extends_documentation_fragment:
   - cloudstack.hypervisors.attributes.LINUX_HOST
 attributes:

@@ -29,7 +29,7 @@ description:
   - This is not M(community.general.selinux_permissive), which marks single SELinux domains
     permissive (C(semanage permissive)); use that module for per-domain permissive.
 author:
-  - cloudstack.hypervisors contributors
+  - cloudstack.hypervisors contributors (@cloudstack-hypervisors)
 extends_documentation_fragment:
   - cloudstack.hypervisors.attributes.LINUX_HOST
 attributes:
