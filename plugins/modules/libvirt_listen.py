@@ -201,6 +201,13 @@ restart_required:
   description: V(true) when RV(pending_commands) is not empty.
   returned: always
   type: bool
+restarted:
+  description:
+    - V(true) when this run stopped and started libvirtd (in check mode - would have). Other
+      changes that need a libvirtd restart (for example to C(qemu.conf)) can skip their own
+      restart then; a run that only changed C(libvirt.conf) (client side) does not restart.
+  returned: always
+  type: bool
 diff:
   description: One before/after entry per file that changes, headed by the file's path.
   returned: when changed and diff mode is on
@@ -601,6 +608,7 @@ def main():
         commands=runner.commands,
         pending_commands=pending,
         restart_required=bool(pending),
+        restarted=bool(p['restart'] and runtime_start),
         activation=activation,
         activation_reason=reason,
         libvirt_version=lv.version_string(version),

@@ -307,7 +307,8 @@ def test_create_noop_on_stock_host(host_factory, distro, mode):
     assert '--listen' in host.daemon_args() or '-l' in host.daemon_args()
 
     again = converge(host, {'mode': mode})
-    assert again['changed'] is False
+    assert res['restarted'] is True
+    assert again['changed'] is False and again['restarted'] is False
     assert again['commands'] == [] and again['diff'] == []
     assert again['activation'] == 'traditional'
     assert 'already uses --listen' in again['activation_reason'] or distro in ('el7', 'ubuntu1604')
@@ -401,6 +402,12 @@ def test_el9_modular_daemons_masked_and_legacy_remote_mode(host_factory):
         assert re.search(r'^remote_mode = "legacy"$', f.read(), re.M)
     assert res['files']['libvirt_conf'] == '/etc/libvirt/libvirt.conf'
     assert sorted(res['detected']['modular_daemons']) == sorted(modular)
+    # only the client-side libvirt.conf drifts: changed, but no restart
+    with open(os.path.join(host.root, 'etc/libvirt/libvirt.conf'), 'a') as f:
+        f.write('remote_mode = "direct"\n')
+    drift = converge(host, {'mode': 'tcp'})
+    assert drift['changed'] is True and drift['restarted'] is False and drift['commands'] == []
+    assert [d['after_header'] for d in drift['diff']] == ['/etc/libvirt/libvirt.conf']
     assert 'systemctl enable libvirtd.service' in res['commands']
     assert converge(host, {'mode': 'tcp'})['changed'] is False
 
@@ -557,7 +564,7 @@ def test_socket_activation_rejects_custom_port(host_factory):
 def test_restart_false_hands_the_restart_over(host_factory):
     host = host_factory('debian12')
     res = converge(host, {'mode': 'tcp', 'restart': False})
-    assert res['changed'] is True and res['restart_required'] is True
+    assert res['changed'] is True and res['restart_required'] is True and res['restarted'] is False
     assert res['commands'] == ['systemctl mask libvirtd.socket libvirtd-ro.socket libvirtd-admin.socket '
                                'libvirtd-tls.socket libvirtd-tcp.socket']
     assert res['pending_commands'] == [
