@@ -471,7 +471,7 @@ def main():
         if module.check_mode:
             module.warn('libvirtd is not installed yet, so check mode cannot predict the commands; '
                         'the real run needs libvirt installed first.')
-            module.exit_json(changed=True, commands=[], pending_commands=[], restart_required=False,
+            module.exit_json(changed=True, commands=[], pending_commands=[], restart_required=False, restarted=False,
                              msg='libvirtd is not installed; nothing can be predicted in check mode.')
         module.fail_json(msg='libvirtd was not found on the host; install libvirt-daemon-system (Debian, Ubuntu) '
                              'or libvirt-daemon (EL) before configuring how it listens.')
