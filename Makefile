@@ -60,7 +60,7 @@ lab-status:
 	$(LABCTL) status
 
 site: lab-up
-	$(BIN)/ansible-playbook -i inventories/lab playbooks/site.yml
+	$(BIN)/ansible-playbook -i inventories/lab cloudstack.hypervisors.site
 
 lint: deps
 	$(BIN)/ansible-lint --profile production
