@@ -34,8 +34,11 @@ from ansible.utils.vars import merge_hash
 
 display = Display()
 
-INTERNAL = ('_token', '_controller', '_run_dir')
 RUN_DIR = '/run'
+# handed to the module through its environment (see module_utils/_rollback.py)
+ENV_TOKEN = 'CSHV_BRIDGE_TOKEN'
+ENV_RUN_DIR = 'CSHV_BRIDGE_RUN_DIR'
+ENV_CONTROLLER = 'CSHV_BRIDGE_CONTROLLER'
 
 
 class ActionModule(ActionBase):
@@ -91,32 +94,38 @@ class ActionModule(ActionBase):
                 return last
             time.sleep(1)
 
+    def _run_module(self, args, task_vars, env, wrap_async=False):
+        """Run the module with the protocol variables in its environment only."""
+        self._task.environment = list(self._task.environment or []) + [env]
+        try:
+            return self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars,
+                                        wrap_async=wrap_async)
+        finally:
+            self._task.environment = self._task.environment[:-1]
+
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
-        args = dict((k, v) for k, v in self._task.args.items() if k not in INTERNAL)
+        args = dict(self._task.args)
         original = self._host()
-        args['_controller'] = [original] if original else []
+        env = {ENV_CONTROLLER: original or ''}
 
         if self._task.check_mode or not boolean(args.get('management', False), strict=False):
-            return merge_hash(result, self._execute_module(module_name=self.MODULE, module_args=args,
-                                                           task_vars=task_vars))
+            return merge_hash(result, self._run_module(args, task_vars, env))
 
         name = str(args.get('name'))
         timeout = int(args.get('rollback_timeout') or 60)
         confirm_host = args.get('confirm_host') or original
         token = secrets.token_hex(16)
-        args['_token'] = token
-        args['_run_dir'] = RUN_DIR
+        env.update({ENV_TOKEN: token, ENV_RUN_DIR: RUN_DIR})
         start, applied, confirm = ['%s/cshv-%s.%s' % (RUN_DIR, name, w) for w in ('start', 'applied', 'confirm')]
         q = shlex.quote
 
         saved_async = self._task.async_val
         self._task.async_val = 2 * timeout + 120
         try:
-            launched = self._execute_module(module_name=self.MODULE, module_args=args, task_vars=task_vars,
-                                            wrap_async=True)
+            launched = self._run_module(args, task_vars, env, wrap_async=True)
         finally:
             self._task.async_val = saved_async
         jid = launched.get('ansible_job_id')
@@ -177,7 +186,4 @@ class ActionModule(ActionBase):
         for key in ('ansible_job_id', 'results_file', 'started', 'finished', 'stdout', 'stderr',
                     'stdout_lines', 'stderr_lines', 'erased'):
             status.pop(key, None)
-        invocation = status.get('invocation', {}).get('module_args', {})
-        for key in INTERNAL:
-            invocation.pop(key, None)
         return merge_hash(result, status)

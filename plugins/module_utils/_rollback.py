@@ -28,6 +28,17 @@ import time
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute
 
 RUN_DIR = '/run'
+# The action plugin passes the protocol through the module's environment, not
+# through module options (users never set these).
+ENV_TOKEN = 'CSHV_BRIDGE_TOKEN'
+ENV_RUN_DIR = 'CSHV_BRIDGE_RUN_DIR'
+ENV_CONTROLLER = 'CSHV_BRIDGE_CONTROLLER'
+
+
+def protocol():
+    """``(token, run_dir, controller_addresses)`` handed over by the action plugin."""
+    return (os.environ.get(ENV_TOKEN) or None, os.environ.get(ENV_RUN_DIR) or None,
+            [a for a in os.environ.get(ENV_CONTROLLER, '').split(',') if a])
 
 
 def ip_only(addr):

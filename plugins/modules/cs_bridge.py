@@ -26,7 +26,7 @@ description:
   - VLAN ports are kernel 802.1Q sub-interfaces (C(eth0.200)); when the kernel cannot make
     them the module fails with a clear message before changing anything.
 author:
-  - cloudstack.hypervisors contributors
+  - cloudstack.hypervisors contributors (@cloudstack-hypervisors)
 extends_documentation_fragment:
   - cloudstack.hypervisors.attributes.LINUX_HOST
 attributes:
@@ -384,10 +384,6 @@ def argument_spec():
         management=dict(type='bool', default=False),
         rollback_timeout=dict(type='int', default=60),
         confirm_host=dict(type='str'),
-        # internal, set by the action plugin
-        _token=dict(type='str', no_log=True),
-        _controller=dict(type='list', elements='str', default=[]),
-        _run_dir=dict(type='path'),
     )
 
 
@@ -443,7 +439,8 @@ def main():
                              'support (no %s, module 8021q cannot be loaded). Nothing was changed.'
                              % (port['ifname'], port['vlan'], port['device'], _iproute.PROC_NET_VLAN))
 
-    addrs = _rollback.controller_addresses(p['_controller'])
+    token, run_dir, controller = _rollback.protocol()
+    addrs = _rollback.controller_addresses(controller)
     mgmt = _rollback.management_devices(state, addrs)
     hit = _rollback.touches(plan, mgmt, addrs)
     if hit and not p['management']:
@@ -470,13 +467,13 @@ def main():
         module.exit_json(commands=runner.commands, **result)
 
     if hit:
-        if not p['_token']:
+        if not token:
             module.fail_json(msg='management: true needs the cloudstack.hypervisors.cs_bridge action plugin '
                                  '(call the module by its collection name). Nothing was changed.')
-        start_file, applied_file, confirm_file = _rollback.paths(spec['name'], p['_run_dir'])
+        start_file, applied_file, confirm_file = _rollback.paths(spec['name'], run_dir)
         watch = [spec['name']] + [x['ifname'] for x in spec['ports']] + sorted(mgmt)
         guard = _rollback.Guard(runner, state, watch, files)
-        if not _rollback.wait_for(start_file, p['_token'], p['rollback_timeout']):
+        if not _rollback.wait_for(start_file, token, p['rollback_timeout']):
             _rollback.clear(start_file, applied_file, confirm_file)
             module.fail_json(msg='The controller did not start the change of %s within %ds. Nothing was changed.'
                                  % (spec['name'], p['rollback_timeout']))
@@ -489,8 +486,8 @@ def main():
                 module.fail_json(msg='Command "%s" failed (%s); %s was restored to its previous state.'
                                      % (Runner.display(argv), (err or out).strip(), spec['name']),
                                  commands=runner.commands, rolled_back=True, rollback_commands=guard.commands)
-        _rollback.mark(applied_file, p['_token'])
-        confirmed = _rollback.wait_for(confirm_file, p['_token'], p['rollback_timeout'])
+        _rollback.mark(applied_file, token)
+        confirmed = _rollback.wait_for(confirm_file, token, p['rollback_timeout'])
         _rollback.clear(start_file, applied_file, confirm_file)
         if not confirmed:
             guard.restore()

@@ -25,7 +25,7 @@ description:
     O(management=true) and is then confirmed over a fresh connection or rolled back by the host,
     as in M(cloudstack.hypervisors.cs_bridge).
 author:
-  - cloudstack.hypervisors contributors
+  - cloudstack.hypervisors contributors (@cloudstack-hypervisors)
 extends_documentation_fragment:
   - cloudstack.hypervisors.attributes.LINUX_HOST
 attributes:
@@ -221,9 +221,6 @@ def argument_spec():
         management=dict(type='bool', default=False),
         rollback_timeout=dict(type='int', default=60),
         confirm_host=dict(type='str'),
-        _token=dict(type='str', no_log=True),
-        _controller=dict(type='list', elements='str', default=[]),
-        _run_dir=dict(type='path'),
     )
 
 
@@ -339,7 +336,8 @@ def main():
     spec = dict(want, ports=[])
     files = _netpersist.changes_for(module, backend, spec, 'ovs', want['state'])
 
-    addrs = _rollback.controller_addresses(p['_controller'])
+    token, run_dir, controller = _rollback.protocol()
+    addrs = _rollback.controller_addresses(controller)
     mgmt = _rollback.management_devices(state, addrs)
     hit = _rollback.touches(plan, mgmt, addrs)
     if hit and not p['management']:
@@ -363,12 +361,12 @@ def main():
         module.exit_json(commands=runner.commands, **result)
 
     if hit:
-        if not p['_token']:
+        if not token:
             module.fail_json(msg='management: true needs the cloudstack.hypervisors.ovs_fakebridge action plugin '
                                  '(call the module by its collection name). Nothing was changed.')
-        start_file, applied_file, confirm_file = _rollback.paths(name, p['_run_dir'])
+        start_file, applied_file, confirm_file = _rollback.paths(name, run_dir)
         guard = _rollback.Guard(runner, state, [name] + want['uplinks'] + sorted(mgmt), files)
-        if not _rollback.wait_for(start_file, p['_token'], p['rollback_timeout']):
+        if not _rollback.wait_for(start_file, token, p['rollback_timeout']):
             _rollback.clear(start_file, applied_file, confirm_file)
             module.fail_json(msg='The controller did not start the change of %s within %ds. Nothing was changed.'
                                  % (name, p['rollback_timeout']))
@@ -385,8 +383,8 @@ def main():
                 module.fail_json(msg='Command "%s" failed (%s); %s was restored to its previous state.'
                                      % (Runner.display(argv), (err or out).strip(), name),
                                  commands=runner.commands, rolled_back=True, rollback_commands=guard.commands)
-        _rollback.mark(applied_file, p['_token'])
-        confirmed = _rollback.wait_for(confirm_file, p['_token'], p['rollback_timeout'])
+        _rollback.mark(applied_file, token)
+        confirmed = _rollback.wait_for(confirm_file, token, p['rollback_timeout'])
         _rollback.clear(start_file, applied_file, confirm_file)
         if not confirmed:
             guard.restore(ovs_back)

@@ -150,7 +150,8 @@ def seams(tmp_path, monkeypatch):
     monkeypatch.setattr(_netpersist, 'ROOT', str(root))
     monkeypatch.setattr(_iproute, 'SYS_CLASS_NET', str(tmp_path / 'sys'))
     monkeypatch.setattr(_iproute, 'PROC_NET_VLAN', str(tmp_path / 'proc-net-vlan'))
-    monkeypatch.delenv('SSH_CONNECTION', raising=False)
+    for var in ('SSH_CONNECTION', _rollback.ENV_TOKEN, _rollback.ENV_RUN_DIR, _rollback.ENV_CONTROLLER):
+        monkeypatch.delenv(var, raising=False)
     return root
 
 
@@ -352,6 +353,15 @@ def test_management_port_refused_without_opt_in(seams):
     assert 'iface host0 inet static' in (seams / 'etc/network/interfaces').read_text()
 
 
+def test_controller_address_from_the_action_plugin_counts(seams, monkeypatch):
+    host = lab_host().nic('eth2')
+    host.addr('eth2', '10.99.50.5/24')
+    monkeypatch.setenv(_rollback.ENV_CONTROLLER, '10.99.50.5')
+    result, fake = fail_module(cs_bridge.main, dict(name='cloudbr0', ports=['eth2'], backend='none'),
+                               fake=FakeCommands(default=host))
+    assert 'eth2' in result['msg'] and '10.99.50.5' in result['msg']
+
+
 def test_controller_address_from_ssh_connection_counts(seams, monkeypatch):
     host = lab_host().nic('eth2')
     host.addr('eth2', '10.99.50.5/24')
@@ -388,9 +398,11 @@ def test_management_change_needs_the_action_plugin(seams):
     assert mutations(fake) == []
 
 
-def _rollback_args(tmp_path, token='t0k3n'):
+def _rollback_args(tmp_path, monkeypatch, token='t0k3n'):
+    monkeypatch.setenv(_rollback.ENV_TOKEN, token)
+    monkeypatch.setenv(_rollback.ENV_RUN_DIR, str(tmp_path))
     return dict(name='cloudbr0', ports=['host0'], ipv4='10.99.3.11/24', gateway='10.99.3.1', management=True,
-                backend='ifupdown', rollback_timeout=10, _token=token, _run_dir=str(tmp_path))
+                backend='ifupdown', rollback_timeout=10)
 
 
 def test_management_move_confirmed_keeps_the_change(seams, tmp_path, monkeypatch):
@@ -406,7 +418,7 @@ def test_management_move_confirmed_keeps_the_change(seams, tmp_path, monkeypatch
                 f.write(token)
         return real_wait(fpath, token, timeout, 0.01)
     monkeypatch.setattr(_rollback, 'wait_for', controller)
-    result, fake = run(host, **_rollback_args(tmp_path))
+    result, fake = run(host, **_rollback_args(tmp_path, monkeypatch))
     assert result['confirmed'] and not result['rolled_back']
     assert host.addrs['cloudbr0'] == ['10.99.3.11/24'] and host.addrs['host0'] == []
     assert host.defaults == [('10.99.3.1', 'cloudbr0')]
@@ -422,7 +434,7 @@ def test_management_move_unconfirmed_rolls_back_links_routes_and_files(seams, tm
     monkeypatch.setattr(_rollback.time, 'sleep', lambda s: None)
     clock = iter(range(0, 10000, 5))
     monkeypatch.setattr(_rollback.time, 'time', lambda: next(clock))
-    result, fake = fail_module(cs_bridge.main, _rollback_args(tmp_path), fake=FakeCommands(default=host))
+    result, fake = fail_module(cs_bridge.main, _rollback_args(tmp_path, monkeypatch), fake=FakeCommands(default=host))
     assert result['rolled_back'] and not result['confirmed']
     assert 'the host rolled back to its previous addresses (host0 10.99.3.11/24)' in result['msg']
     assert 'cloudbr0' not in host.links
@@ -439,7 +451,7 @@ def test_no_start_signal_changes_nothing(seams, tmp_path, monkeypatch):
     monkeypatch.setattr(_rollback.time, 'sleep', lambda s: None)
     clock = iter(range(0, 10000, 5))
     monkeypatch.setattr(_rollback.time, 'time', lambda: next(clock))
-    result, fake = fail_module(cs_bridge.main, _rollback_args(tmp_path), fake=FakeCommands(default=host))
+    result, fake = fail_module(cs_bridge.main, _rollback_args(tmp_path, monkeypatch), fake=FakeCommands(default=host))
     assert 'did not start the change' in result['msg']
     assert mutations(fake) == [] and 'cloudbr0' not in host.links
 
