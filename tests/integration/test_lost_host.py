@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A host lost in the middle of the rollout.
+
+Starts its own lab ("lost": kvm1, kvm2, kvm3 in one KVM cluster, so that the
+batch after the canary holds two hosts), runs `cloudstack.hypervisors.site`
+with `cshv_max_fail_percentage=50`, and pulls the plug on kvm3
+(`labctl stop-host`) as soon as kvm3 starts its rollout tasks in the second
+batch. Then:
+
+* kvm1 (the canary) and kvm2 finish: the readiness report says they are
+  ready, and names kvm3 as lost (unreachable);
+* after `labctl start-host`, a re-run completes: every host ready, rc 0.
+
+Skips, saying why, when the lab cannot be started (not root, no labctl).
+Set CSHV_KEEP_LAB=1 to keep the lab afterwards.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'bench'))
+import cshvlab  # noqa: E402  pylint: disable=wrong-import-position
+
+LAB = os.environ.get('CSHV_LOST_LAB', 'lost')
+HOSTS = ['kvm1', 'kvm2', 'kvm3']
+VICTIM = 'kvm3'
+SUITE = os.environ.get('LAB_SUITE', 'bookworm')
+
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.skip('the lab needs root')
+    if not os.path.exists(cshvlab.LABCTL[1]):
+        pytest.skip('tests/lab/labctl.py is missing')
+    try:
+        lab_inv = cshvlab.lab_up(LAB, HOSTS, SUITE)
+    except (RuntimeError, subprocess.SubprocessError) as e:
+        print('\nSKIP lost-host test: the lab did not come up: %s' % e)
+        pytest.skip('the lab did not come up: %s' % e)
+    d = tmp_path_factory.mktemp('lost')
+    overlay = cshvlab.overlay_inventory(str(d / 'inv'), {'kvm_hosts': HOSTS})
+    try:
+        yield {'inventories': [lab_inv, overlay], 'reports': str(d / 'reports')}
+    finally:
+        if not os.environ.get('CSHV_KEEP_LAB'):
+            cshvlab.lab_down(LAB)
+
+
+def run_and_pull_the_plug(cmd, env, log_path):
+    """Run *cmd*, stop VICTIM when it starts tasks in the second batch; returns (rc, output, when)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                            env=env, cwd=cshvlab.ROOT)
+    lines, state = [], {'kvm_plays': 0, 'stopped_at': None}
+    t0 = time.time()
+
+    def stop():
+        cshvlab.labctl('stop-host', LAB, VICTIM)
+
+    with open(log_path, 'w') as log:
+        for line in proc.stdout:
+            lines.append(line)
+            log.write(line)
+            if line.startswith('PLAY [KVM hosts |'):
+                state['kvm_plays'] += 1
+            if (state['stopped_at'] is None and state['kvm_plays'] >= 2 and line.startswith(('ok: [%s]' % VICTIM,
+                                                                                              'changed: [%s]' % VICTIM))):
+                state['stopped_at'] = time.time() - t0
+                state['task'] = [ln for ln in lines if ln.startswith('TASK [')][-1].strip()
+                threading.Thread(target=stop).start()
+    return proc.wait(), ''.join(lines), state
+
+
+def load_report(path):
+    with open(os.path.join(path, 'readiness.json')) as f:
+        return {r['host']: r for r in json.load(f)['hosts']}
+
+
+def test_lost_host_mid_rollout_then_rerun(lab, tmp_path):
+    cshvlab.ensure_collection_link()
+    cmd = [cshvlab.tool('ansible-playbook')]
+    for inv in lab['inventories']:
+        cmd += ['-i', inv]
+    cmd += ['-e', json.dumps({'cshv_max_fail_percentage': 50, 'cshv_report_dir': lab['reports']}),
+            'cloudstack.hypervisors.site']
+    rc, out, state = run_and_pull_the_plug(cmd, cshvlab.ansible_env(), str(tmp_path / 'run1.log'))
+    assert state['stopped_at'] is not None, 'kvm3 never started its rollout batch:\n' + out[-3000:]
+    rows = load_report(lab['reports'])
+    print('\nrun 1: %s stopped %.0f s into the run, at %s; rc=%d' % (VICTIM, state['stopped_at'], state['task'], rc))
+    print('\n'.join('  %-5s ready=%s' % (h, r['ready']) for h, r in sorted(rows.items())))
+    recap = cshvlab.recap(out)
+    assert rc != 0, 'a lost host must make the run fail'
+    assert recap[VICTIM]['unreachable'] >= 1 or recap[VICTIM]['failed'] >= 1, recap
+    assert rows[VICTIM]['lost'] and rows[VICTIM]['ready'].startswith('no: lost'), rows[VICTIM]
+    assert 'unreachable' in rows[VICTIM]['ready'], rows[VICTIM]
+    for h in ('kvm1', 'kvm2'):
+        assert rows[h]['ok'] and rows[h]['ready'] == 'yes', rows[h]
+        assert rows[h]['rollout'] == 'ok'
+
+    cshvlab.labctl('start-host', LAB, VICTIM, timeout=300)
+    res, took, _d = cshvlab.playbook('cloudstack.hypervisors.site', lab['inventories'],
+                                     extra_vars={'cshv_report_dir': lab['reports']}, timeout=3600)
+    with open(str(tmp_path / 'run2.log'), 'w') as f:
+        f.write(res.stdout + res.stderr)
+    rows = load_report(lab['reports'])
+    print('run 2 (after start-host %s): rc=%d in %.0f s' % (VICTIM, res.returncode, took))
+    print('\n'.join('  %-5s ready=%s' % (h, r['ready']) for h, r in sorted(rows.items())))
+    assert res.returncode == 0, res.stdout[-4000:]
+    assert all(r['ok'] for r in rows.values()), rows
