@@ -401,7 +401,7 @@ def _check_bridges(problems, h, v):
                              'bridge is a fake bridge of a parent bridge.' % (name, h, vlan))
             elif parent is not None and not vlan:
                 problems.add(h, 'bridges', name, 'openvswitch fake bridge %s on %s has parent %s but no vlan.'
-                                 % (name, h, _q(parent)))
+                             % (name, h, _q(parent)))
             elif parent is not None:
                 if br['ports']:
                     problems.add(h, 'bridges', br['ports'], 'fake bridge %s on %s lists ports %s; ports belong on '

@@ -29,7 +29,7 @@ description:
     (M(ansible.builtin.slurp) of C(/proc/cpuinfo)) and C(__cshv_dev_kvm) (M(ansible.builtin.stat) of C(/dev/kvm))."
   - Every problem is a sentence naming the host and the bad value; secrets are named, never shown.
 author:
-  - cloudstack.hypervisors contributors
+  - cloudstack.hypervisors contributors (@cloudstack-hypervisors)
 extends_documentation_fragment:
   - cloudstack.hypervisors.attributes
 attributes:
