@@ -46,6 +46,12 @@ notes:
   - O(backend=networkmanager) and O(backend=netplan) are not rendered for OVS; with V(auto) such
     hosts get V(none) (the OVS database persists the layout) and a warning when an address is set.
   - Ports of libvirt guests (C(vnet*)) are never removed; ports not listed in O(uplinks) are left alone.
+  - With O(backend=ifupdown) each bridge gets C(/etc/network/interfaces.d/cshv-<name>); openvswitch-switch
+    brings C(allow-ovs) interfaces up in file order, so with an empty OVS database a fake bridge whose
+    file sorts before its parent's would come up first. The OVS database normally persists the layout,
+    which makes this order matter only on a rebuilt database.
+  - An uplink already defined in another ifupdown file keeps that stanza (switched to C(inet manual));
+    ifupdown merges it with the C(ovs_*) stanza this module writes.
 options:
   name:
     description: The bridge's name, at most 15 characters.
