@@ -135,7 +135,8 @@ def test_firewall_rules_present_and_persistent(host, expect):
         saved = host.file('/etc/ufw/user.rules').content_string
         for port in PORTS:
             assert '%s/tcp' % port in status, port
-            assert '--dport %s' % port in saved, port
+            # ufw saves a range as a multiport match
+            assert ('--dports %s ' if ':' in port else '--dport %s ') % port in saved, port
     elif kind == 'firewalld':
         running = host.check_output('firewall-cmd --list-ports').split()
         saved = host.check_output('firewall-cmd --permanent --list-ports').split()

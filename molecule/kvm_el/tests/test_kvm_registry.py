@@ -1,0 +1,1 @@
+../../kvm_ubuntu/tests/test_kvm_registry.py
