@@ -30,6 +30,7 @@ stops exactly those, unmounts the overlays and deletes the netns.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -513,13 +514,18 @@ def cmd_up(args):
     os.makedirs(os.path.join(d, 'cp'))
     lab = {'name': name, 'id': hashlib.sha1(('%s%f' % (name, time.time())).encode()).hexdigest()[:6],
            'suite': args.suite, 'image': image, 'dir': d, 'repo': repo, 'domain': args.domain,
-           'subnet_index': pick_subnet(name, args.subnet_index), 'pids': {}, 'hosts': [], 'mounts': []}
+           'subnet_index': None, 'pids': {}, 'hosts': [], 'mounts': []}
     lab['netns'] = 'cshv-' + name
-    for i, h in enumerate(hosts):
-        lab['hosts'].append({'name': h, 'address': host_addr(lab, i), 'dir': os.path.join(d, 'hosts', h),
-                             'root': os.path.join(d, 'hosts', h, 'root'), 'veth1': 'cv%d' % i,
-                             'pid': None})
-    save_lab(lab)  # from here on, `down` can clean up whatever exists
+    # Picking the subnet and recording it is one step under a lock: labs
+    # started at the same moment (parallel molecule runs) get different ones.
+    with open(os.path.join(RUN, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lab['subnet_index'] = pick_subnet(name, args.subnet_index)
+        for i, h in enumerate(hosts):
+            lab['hosts'].append({'name': h, 'address': host_addr(lab, i), 'dir': os.path.join(d, 'hosts', h),
+                                 'root': os.path.join(d, 'hosts', h, 'root'), 'veth1': 'cv%d' % i,
+                                 'pid': None})
+        save_lab(lab)  # from here on, `down` can clean up whatever exists
     start = time.time()
     try:
         run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'cshv-lab-' + name, '-f',
