@@ -113,6 +113,16 @@ def build_image(suite, force=False):
     rootfs = os.path.join(idir, 'rootfs')
     if os.path.exists(os.path.join(idir, 'done')) and not force:
         return rootfs
+    # One build per suite at a time; whoever waited finds it done.
+    os.makedirs(os.path.join(CACHE, 'images'), exist_ok=True)
+    with open(os.path.join(CACHE, 'images', '.%s.lock' % suite), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(os.path.join(idir, 'done')) and not force:
+            return rootfs
+        return _build_image(suite, idir, rootfs)
+
+
+def _build_image(suite, idir, rootfs):
     start = time.time()
     if os.path.exists(idir):
         shutil.rmtree(idir)
@@ -198,6 +208,15 @@ def build_fixture_repo():
     repo = os.path.join(CACHE, 'fixture-repo-' + fixture_hash())
     if os.path.exists(os.path.join(repo, 'done')):
         return repo
+    os.makedirs(CACHE, exist_ok=True)
+    with open(os.path.join(CACHE, '.fixture-repo.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(os.path.join(repo, 'done')):
+            return repo
+        return _build_fixture_repo(repo)
+
+
+def _build_fixture_repo(repo):
     if os.path.exists(repo):
         shutil.rmtree(repo)
     os.makedirs(os.path.join(repo, 'pool'))
@@ -423,7 +442,7 @@ def mount_overlay(lab, host):
 def boot_host(lab, host):
     mount_overlay(lab, host)
     argv = ['systemd-nspawn', '--register=no', '--keep-unit', '--quiet', '--console=read-only',
-            '-D', host['root'], '-M', host['name'], '-b',
+            '-D', host['root'], '-M', host['machine'], '--hostname=' + host['name'], '-b',
             '--network-bridge=labbr0', '--network-veth-extra=%s:eth1' % host['veth1'],
             '--bind=/dev/net/tun']
     if os.path.exists('/dev/kvm'):
@@ -436,7 +455,9 @@ def boot_host(lab, host):
                check=False, capture=True).returncode == 0:
             break
         if not alive(host['pid']):
-            raise SystemExit('labctl: host %s did not start; see %s' % (host['name'], os.path.join(host['dir'], 'console.log')))
+            with open(os.path.join(host['dir'], 'console.log'), errors='replace') as f:
+                console = f.read()[-2000:]
+            raise SystemExit('labctl: host %s did not start:\n%s' % (host['name'], console))
         time.sleep(0.2)
     else:
         raise SystemExit('labctl: host %s: eth1 never appeared' % host['name'])
@@ -524,6 +545,9 @@ def cmd_up(args):
         for i, h in enumerate(hosts):
             lab['hosts'].append({'name': h, 'address': host_addr(lab, i), 'dir': os.path.join(d, 'hosts', h),
                                  'root': os.path.join(d, 'hosts', h, 'root'), 'veth1': 'cv%d' % i,
+                                 # nspawn keeps per-machine state under /run/systemd/nspawn by
+                                 # machine name: unique across labs; short, as its veth is vb-<machine>.
+                                 'machine': 'c%s-%d' % (lab['id'][:6], i),
                                  'pid': None})
         save_lab(lab)  # from here on, `down` can clean up whatever exists
     start = time.time()

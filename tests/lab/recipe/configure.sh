@@ -27,6 +27,10 @@ rm -f /usr/sbin/policy-rc.d
 # Host identity is given per lab host at boot (machine-id, ssh host keys).
 : > /etc/machine-id
 rm -f /var/lib/dbus/machine-id /etc/ssh/ssh_host_*
-# A container has no hardware clock or console to wait for.
-systemctl mask getty@tty1.service serial-getty@ttyS0.service >/dev/null 2>&1 || true
+# A lab host has no console to log in on or to ask passwords on. Masking these
+# keeps a freshly booted host 'running' (not 'degraded') and saves inotify
+# instances, a machine-wide limit (fs.inotify.max_user_instances, 128 here)
+# shared by every host of every lab.
+systemctl mask getty@tty1.service serial-getty@ttyS0.service console-getty.service \
+    systemd-ask-password-console.path systemd-ask-password-wall.path >/dev/null 2>&1 || true
 echo 'PermitRootLogin prohibit-password' > /etc/ssh/sshd_config.d/cshv-lab.conf 2>/dev/null || true
