@@ -11,6 +11,9 @@ batch. Then:
   ready, and names kvm3 as lost (unreachable);
 * after `labctl start-host`, a re-run completes: every host ready, rc 0.
 
+Before that, with kvm3 down when the run starts, the preflight must stop the
+run with nothing changed on kvm1/kvm2 (state fingerprinted before and after).
+
 Skips, saying why, when the lab cannot be started (not root, no labctl).
 Set CSHV_KEEP_LAB=1 to keep the lab afterwards.
 """
@@ -81,6 +84,29 @@ def run_and_pull_the_plug(cmd, env, log_path):
 def load_report(path):
     with open(os.path.join(path, 'readiness.json')) as f:
         return {r['host']: r for r in json.load(f)['hosts']}
+
+
+def test_host_down_before_the_run_stops_it_in_preflight(lab):
+    """A host that is down when the run starts: the preflight fails, nothing is changed anywhere."""
+    alive = [h for h in HOSTS if h != VICTIM]
+    before = {h: cshvlab.fingerprint(LAB, h) for h in alive}
+    cshvlab.labctl('stop-host', LAB, VICTIM)
+    try:
+        res, took, data = cshvlab.playbook('cloudstack.hypervisors.site', lab['inventories'],
+                                           extra_vars={'cshv_report_dir': lab['reports']}, json_output=True,
+                                           timeout=900)
+    finally:
+        cshvlab.labctl('start-host', LAB, VICTIM, timeout=300)
+    plays = [p['play']['name'] for p in (data or {}).get('plays', [])]
+    stats = cshvlab.json_stats(data)
+    after = {h: cshvlab.fingerprint(LAB, h) for h in alive}
+    print('\nhost down before the run: rc=%d in %.0f s; plays run: %s; %s unreachable=%s' % (
+        res.returncode, took, plays, VICTIM, stats.get(VICTIM, {}).get('unreachable')))
+    assert res.returncode != 0
+    assert stats[VICTIM]['unreachable'] >= 1, stats
+    assert all(p.startswith('Preflight |') for p in plays), plays
+    assert all(s.get('changed', 0) == 0 for s in stats.values()), stats
+    assert before == after, 'hosts changed although the preflight failed'
 
 
 def test_lost_host_mid_rollout_then_rerun(lab, tmp_path):
