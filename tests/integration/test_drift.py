@@ -102,6 +102,16 @@ def converge(inventory, *extra, limit=None):
     return changes, out['stats']
 
 
+def report(name, lines):
+    """Print a table (visible with pytest -s) and keep it in tests/output/drift/."""
+    text = '\n'.join(lines) + '\n'
+    print('\n\n' + text)
+    outdir = os.path.join(ROOT, 'tests', 'output', 'drift')
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, '%s-%s.txt' % (name, SUITE)), 'w') as handle:
+        handle.write(text)
+
+
 def _label_matches(label, want):
     label = str(label)
     return label == want or label.startswith(want + ' ') or label.startswith(want + '=')
@@ -151,18 +161,19 @@ def test_drift_is_repaired_and_only_drift_is_reported(lab):
 
     final, _ = converge(lab)
 
-    print('\n\nDrift test on %s (%s): %d hand edits' % (LAB, SUITE, len(DRIFTS)))
+    lines = ['Drift test on %s (%s): %d hand edits' % (LAB, SUITE, len(DRIFTS))]
     fmt = '%-3s %-15s %-7s %-9s %-9s %-9s %s'
-    print(fmt % ('#', 'drift', 'host', 'drifted', 'reported', 'repaired', 'hand edit -> repaired by'))
+    lines.append(fmt % ('#', 'drift', 'host', 'drifted', 'reported', 'repaired', 'hand edit -> repaired by'))
     for n, (did, host, desc, broken, owner, reported, fixed) in enumerate(rows, 1):
-        print(fmt % (n, did, host, 'yes' if broken else 'NO', 'yes' if reported else 'NO',
-                     'yes' if fixed else 'NO', '%s -> %s' % (desc, owner)))
-    print('changed tasks on the repair run:')
+        lines.append(fmt % (n, did, host, 'yes' if broken else 'NO', 'yes' if reported else 'NO',
+                            'yes' if fixed else 'NO', '%s -> %s' % (desc, owner)))
+    lines.append('changed tasks on the repair run:')
     for host, items in repaired.items():
         for task, label, _ in items:
-            print('  %-7s %s%s' % (host, task, (' [%s]' % label) if label else ''))
-    print('unexpected changes: %s' % (unexpected or 'none'))
-    print('changes on the run after the repair: %s' % ({h: len(v) for h, v in final.items()}))
+            lines.append('  %-7s %s%s' % (host, task, (' [%s]' % label) if label else ''))
+    lines.append('unexpected changes: %s' % (unexpected or 'none'))
+    lines.append('changes on the run after the repair: %s' % ({h: len(v) for h, v in final.items()}))
+    report('drift', lines)
 
     assert not failures, 'drifts not made, not reported or not repaired: %s' % failures
     assert not unexpected, 'changed reported for items that did not drift: %s' % unexpected
@@ -181,12 +192,13 @@ def test_check_mode_on_a_fresh_host_predicts_the_real_run(fresh_lab):
 
     said = tasks(predicted, CHECK_STAND_INS) - set(CHECK_ONLY) - set(REAL_ONLY)
     did = tasks(real) - set(REAL_ONLY)
-    print('\n\n--check on fresh host checka (%s): %d tasks predicted changed, %d changed in the real run'
-          % (SUITE, len(tasks(predicted)), len(tasks(real))))
+    lines = ['--check on fresh host checka (%s): %d tasks predicted changed, %d changed in the real run'
+             % (SUITE, len(tasks(predicted)), len(tasks(real)))]
     fmt = '  %-9s %-9s %s'
-    print(fmt % ('check', 'real', 'task'))
+    lines.append(fmt % ('check', 'real', 'task'))
     for task in sorted(tasks(predicted, CHECK_STAND_INS) | tasks(real)):
-        print(fmt % ('changed' if task in tasks(predicted, CHECK_STAND_INS) else '-',
-                     'changed' if task in tasks(real) else '-', task))
+        lines.append(fmt % ('changed' if task in tasks(predicted, CHECK_STAND_INS) else '-',
+                            'changed' if task in tasks(real) else '-', task))
+    report('check-mode', lines)
     assert said == did, 'check mode said %s; the real run did %s' % (sorted(said - did), sorted(did - said))
     assert again['checka'] == [], 'the run after the real run changed: %r' % again['checka']
