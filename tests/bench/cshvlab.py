@@ -90,9 +90,12 @@ def lab_ready(name, hosts=None):
     return True, ''
 
 
-def lab_up(name, hosts, suite='bookworm'):
+def lab_up(name, hosts, suite='bookworm', subnet_index=None):
     """Start lab *name* with *hosts* (reusing it when it is up); returns its inventory path."""
-    labctl('up', '--name', name, '--suite', suite, '--hosts', ','.join(hosts), '--reuse', timeout=1800)
+    args = ['up', '--name', name, '--suite', suite, '--hosts', ','.join(hosts), '--reuse']
+    if subnet_index is not None:
+        args += ['--subnet-index', str(subnet_index)]
+    labctl(*args, timeout=1800)
     return os.path.join(RUN, name, 'inventory.yml')
 
 

@@ -5,13 +5,16 @@ Needs the main lab (`make lab-up`: lab "lab", inventories/lab); skips, saying
 why, when it is not up. For each fixture, `cloudstack.hypervisors.site` runs
 with `-i inventories/lab -i bad_inventories/<name>/hosts.yml` and must:
 
-* fail (rc != 0) in the preflight task, with a problem on the expected host
+* fail (rc != 0) in the preflight task of the expected stage (inventory, or
+  facts for the fixtures that need hosts to be probed), with a problem on the expected host
   whose message holds every expected string (the bad value among them);
 * run no play after the preflight (no rollout, no verification).
 
 The lab hosts' state (files under /etc, packages, links, addresses, routes,
 unit files, services, OVS) is fingerprinted before and after the whole suite
-and must be identical. A baseline run of the preflight on the unmodified lab
+and must be identical (fixtures whose expect.yml names a `lab` get that extra
+lab started for them, e.g. a bullseye host for the distribution mismatch,
+and its hosts are fingerprinted too). A baseline run of the preflight on the unmodified lab
 inventory must pass, so each failure is the fixture's doing. The results are
 printed as a table (run pytest with -s to see it live; it is also attached to
 the test report on failure).
@@ -32,7 +35,10 @@ LAB = 'lab'
 LAB_INVENTORY = os.path.join(cshvlab.ROOT, 'inventories', 'lab')
 BAD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'bad_inventories')
 FIXTURES = sorted(d for d in os.listdir(BAD) if os.path.isfile(os.path.join(BAD, d, 'expect.yml')))
-PREFLIGHT_TASK = 'Check groups, placement, addresses, bridges, VLANs, labels, cluster sizes and secrets'
+PREFLIGHT_TASKS = {
+    'inventory': 'Check groups, placement, addresses, bridges, VLANs, labels, cluster sizes and secrets',
+    'facts': 'Compare distribution, CPU model/count/flags per cluster; hardware virtualisation',
+}
 PREFLIGHT_PLAYS = ('Preflight |',)
 WORKERS = int(os.environ.get('CSHV_BAD_INPUT_WORKERS', '3'))
 
@@ -46,18 +52,35 @@ def lab_hosts():
     return hosts
 
 
+def expectation(name):
+    with open(os.path.join(BAD, name, 'expect.yml')) as f:
+        return yaml.safe_load(f)
+
+
 @pytest.fixture(scope='module')
 def lab():
+    """(lab, host) pairs to fingerprint: the main lab's hosts and those of the extra labs
+    that fact-stage fixtures need (started here, stopped afterwards)."""
     ok, why = cshvlab.lab_ready(LAB, lab_hosts())
     if not ok:
         print('\nSKIP bad-input suite: %s' % why)
         pytest.skip(why)
-    return lab_hosts()
+    extra = [expectation(n)['lab'] for n in FIXTURES if expectation(n).get('lab')]
+    started = []
+    try:
+        for x in extra:
+            cshvlab.lab_up(x['name'], x['hosts'], x.get('suite', 'bookworm'), x.get('subnet_index'))
+            started.append(x['name'])
+        yield [(LAB, h) for h in lab_hosts()] + [(x['name'], h) for x in extra for h in x['hosts']]
+    finally:
+        if not os.environ.get('CSHV_KEEP_LAB'):
+            for name in started:
+                cshvlab.lab_down(name)
 
 
 def run_fixture(name):
-    with open(os.path.join(BAD, name, 'expect.yml')) as f:
-        expect = yaml.safe_load(f)
+    expect = expectation(name)
+    task_name = PREFLIGHT_TASKS[expect.get('stage', 'inventory')]
     res, took, data = cshvlab.playbook('cloudstack.hypervisors.site',
                                        [LAB_INVENTORY, os.path.join(BAD, name, 'hosts.yml')],
                                        json_output=True, timeout=600)
@@ -69,18 +92,18 @@ def run_fixture(name):
             for host, result in task.get('hosts', {}).items():
                 if result.get('failed') and row['failed_task'] is None:
                     row['failed_task'] = task['task']['name']
-                if task['task']['name'] == PREFLIGHT_TASK and result.get('problems'):
+                if task['task']['name'] in PREFLIGHT_TASKS.values() and result.get('problems'):
                     row['problems'] = result['problems']
     hits = [p for p in row['problems'] if p['host'] == expect['host'] and p['check'] == expect['check']
             and all(s in p['msg'] for s in expect['contains'])]
     row['hit'] = hits[0]['msg'] if hits else None
     leaks = [s for s in expect.get('not_contains', []) if any(s in p['msg'] for p in row['problems'])]
     later = [p for p in row['plays'] if not p.startswith(PREFLIGHT_PLAYS)]
-    row['verdict'] = ('ok' if res.returncode != 0 and row['failed_task'] == PREFLIGHT_TASK and hits
+    row['verdict'] = ('ok' if res.returncode != 0 and row['failed_task'] == task_name and hits
                       and not leaks and not later else 'FAIL')
     row['why'] = '; '.join(x for x in (
         'rc=0' if res.returncode == 0 else '',
-        'failed in %r' % row['failed_task'] if row['failed_task'] != PREFLIGHT_TASK else '',
+        'failed in %r' % row['failed_task'] if row['failed_task'] != task_name else '',
         'no matching problem' if not hits else '',
         'message shows %s' % leaks if leaks else '',
         'later plays ran: %s' % later if later else '') if x)
@@ -88,18 +111,19 @@ def run_fixture(name):
 
 
 def table(rows):
-    out = ['%-30s %-6s %-10s %-5s %-4s  %s' % ('bad inventory', 'host', 'check', 'ok?', 's', 'message')]
-    out.append('-' * 140)
+    out = ['%-30s %-9s %-6s %-10s %-5s %-4s  %s' % ('bad inventory', 'stage', 'host', 'check', 'ok?', 's', 'message')]
+    out.append('-' * 150)
     for r in rows:
         msg = r['hit'] or r['why'] or '-'
-        out.append('%-30s %-6s %-10s %-5s %4.1f  %s' % (r['name'], r['expect']['host'], r['expect']['check'],
-                                                         r['verdict'], r['took'], msg[:110]))
+        out.append('%-30s %-9s %-6s %-10s %-5s %4.1f  %s' % (
+            r['name'], r['expect'].get('stage', 'inventory'), r['expect']['host'], r['expect']['check'],
+            r['verdict'], r['took'], msg[:110]))
     return '\n'.join(out)
 
 
 def test_bad_inventories_fail_in_preflight_and_change_nothing(lab):
     assert len(FIXTURES) >= 20
-    before = {h: cshvlab.fingerprint(LAB, h) for h in lab}
+    before = {h: cshvlab.fingerprint(*h) for h in lab}
 
     base, took, _d = cshvlab.playbook('cloudstack.hypervisors.preflight', [LAB_INVENTORY], timeout=600)
     assert base.returncode == 0, 'the unmodified lab inventory must pass the preflight:\n%s' % base.stdout[-3000:]
@@ -107,12 +131,13 @@ def test_bad_inventories_fail_in_preflight_and_change_nothing(lab):
     with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
         rows = list(pool.map(run_fixture, FIXTURES))
 
-    after = {h: cshvlab.fingerprint(LAB, h) for h in lab}
+    after = {h: cshvlab.fingerprint(*h) for h in lab}
     changed = {h: sorted(k for k in before[h] if before[h][k] != after[h][k]) for h in lab}
     changed = {h: v for h, v in changed.items() if v}
 
     report = table(rows) + '\n\nbaseline preflight on inventories/lab: passed in %.1f s' % took
-    report += '\nlab hosts unchanged: %s' % ('yes (%s)' % ', '.join(lab) if not changed else 'NO: %s' % changed)
+    report += '\nlab hosts unchanged: %s' % ('yes (%s)' % ', '.join('%s:%s' % h for h in lab) if not changed
+                                            else 'NO: %s' % changed)
     print('\n' + report)
     bad = [r for r in rows if r['verdict'] != 'ok']
     assert not bad, report + '\n\n' + '\n'.join('%s: %s\n%s' % (r['name'], r['why'], r['stderr']) for r in bad)

@@ -70,6 +70,10 @@ def test_bad_inventory_fails_naming_host_and_value(name):
     with open(os.path.join(BAD, name, 'expect.yml')) as f:
         expect = yaml.safe_load(f)
     problems, _c = preflight([LAB, os.path.join(BAD, name, 'hosts.yml')])
+    if expect.get('stage') == 'facts':
+        # only the fact probe on the lab can find it: the inventory itself must pass
+        assert problems == [], problems
+        return
     assert problems, '%s passed the preflight' % name
     hits = [p for p in problems if p['host'] == expect['host'] and p['check'] == expect['check']
             and all(s in p['msg'] for s in expect['contains'])]
