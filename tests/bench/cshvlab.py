@@ -101,6 +101,57 @@ def lab_up(name, hosts, suite='bookworm', subnet_index=None):
 
 def lab_down(name):
     labctl('down', '--name', name, check=False, timeout=600)
+    for pid in container_inits(name):  # left behind by labctl stop-host (see stop_host)
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+
+
+def container_inits(lab, host=None):
+    """PIDs of orphaned container inits (PID 1 inside, parent PID 1 outside: no systemd-nspawn
+    supervises them any more) of *host* (or every host) of lab *lab*, found by the overlay upper
+    directory of their root mount."""
+    prefix = os.path.join(RUN, lab, 'hosts') + os.sep
+    want = os.path.join(prefix, host, 'upper') if host else None
+    pids = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                stat = f.read()
+            if stat[stat.rindex(')') + 2:].split()[1] != '1':  # parent is PID 1: an orphaned init
+                continue
+            with open('/proc/%s/mountinfo' % entry) as f:
+                root = f.readline()
+        except (OSError, ValueError, IndexError):
+            continue
+        for opt in root.split()[-1].split(','):
+            if opt.startswith('upperdir=') and opt[9:].startswith(prefix) and (want is None or opt[9:] == want):
+                pids.append(int(entry))
+    return pids
+
+
+def stop_host(lab, host):
+    """Pull the plug on *host*: `labctl stop-host`, then make sure it is really gone.
+
+    labctl stop-host SIGKILLs systemd-nspawn, which leaves the container's init
+    running as an orphan (the host still answers). Until labctl kills the
+    container itself, kill that orphaned init (the whole PID namespace goes with
+    it); returns the PIDs that had to be killed so the caller can say so.
+    """
+    labctl('stop-host', lab, host)
+    killed = container_inits(lab, host)
+    for pid in killed:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    deadline = time.time() + 30
+    while container_inits(lab, host) and time.time() < deadline:
+        time.sleep(0.2)
+    return killed
 
 
 def overlay_inventory(directory, groups):
