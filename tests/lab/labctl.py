@@ -385,6 +385,51 @@ def stop_pid(pid, timeout=10.0, sig=signal.SIGTERM):
         pass
 
 
+def proc_start(pid):
+    """The start time of *pid* (clock ticks since boot), to tell a PID from a reused one."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            stat = f.read()
+        return int(stat[stat.rindex(')') + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def container_init(nspawn_pid):
+    """(pid, start) of the container's init: the child of systemd-nspawn that is PID 1 inside."""
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/status' % entry) as f:
+                status = dict(line.split(':', 1) for line in f if ':' in line)
+        except (OSError, ValueError):
+            continue
+        nspid = status.get('NSpid', '').split()
+        if status.get('PPid', '').strip() == str(nspawn_pid) and len(nspid) > 1 and nspid[-1] == '1':
+            return int(entry), proc_start(int(entry))
+    return None, None
+
+
+def kill_container(host):
+    """SIGKILL the host's init: the kernel then ends every process of its PID namespace.
+
+    systemd-nspawn forwards SIGTERM as an orderly poweroff, but a SIGKILLed
+    nspawn leaves the container's init running, parented to PID 1: the host
+    would go on answering. So a hard stop kills the init itself.
+    """
+    pid, start = host.get('init_pid'), host.get('init_start')
+    if pid and start and proc_start(pid) == start:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        deadline = time.time() + 10
+        while time.time() < deadline and proc_start(pid) == start:
+            time.sleep(0.1)
+    stop_pid(host.get('pid'), timeout=5)
+
+
 def host_addr(lab, index):
     return '10.99.%d.%d' % (lab['subnet_index'], 11 + index)
 
@@ -461,6 +506,7 @@ def boot_host(lab, host):
         time.sleep(0.2)
     else:
         raise SystemExit('labctl: host %s: eth1 never appeared' % host['name'])
+    host['init_pid'], host['init_start'] = container_init(host['pid'])
 
 
 def wait_ssh(lab, host, timeout=90):
@@ -470,6 +516,8 @@ def wait_ssh(lab, host, timeout=90):
                   check=False, capture=True, timeout=60)
         state = (res.stdout or '').strip()
         if state in ('running', 'degraded'):
+            if not host.get('init_pid'):
+                host['init_pid'], host['init_start'] = container_init(host['pid'])
             if state == 'degraded':
                 failed = run(ssh_argv(lab, host['address']) + ['systemctl', '--failed', '--no-legend', '--plain'],
                              check=False, capture=True).stdout
@@ -599,7 +647,8 @@ def teardown(lab):
         for sock in os.listdir(cp):
             run(['ssh', '-o', 'ControlPath=' + os.path.join(cp, sock), '-O', 'exit', 'lab'], check=False, capture=True)
     for host in lab.get('hosts', []):
-        stop_pid(host.get('pid'), timeout=15)
+        stop_pid(host.get('pid'), timeout=15)   # SIGTERM: nspawn powers the host off
+        kill_container(host)                    # whatever did not go that way
     for key, pid in sorted(lab.get('pids', {}).items()):
         stop_pid(pid, timeout=3)
     for host in lab.get('hosts', []):
@@ -649,8 +698,8 @@ def cmd_stop_host(args):
     need_root()
     lab = get_lab(args.name)
     host = find_host(lab, args.host)
-    stop_pid(host.get('pid'), timeout=0.5, sig=signal.SIGKILL)
-    host['pid'] = None
+    kill_container(host)
+    host['pid'] = host['init_pid'] = host['init_start'] = None
     save_lab(lab)
     log('host %s stopped' % host['name'])
 
@@ -676,7 +725,8 @@ def cmd_status(args):
         print('%s  %s  10.99.%d.0/24  netns %s  %s'
               % (lab['name'], lab['suite'], lab['subnet_index'], lab['netns'], os.path.join(lab['dir'], 'inventory.yml')))
         for h in lab['hosts']:
-            print('  %-15s %-14s %s' % (h['name'], h['address'], 'running' if h.get('pid') and alive(h['pid']) else 'stopped'))
+            running = h.get('init_pid') and proc_start(h['init_pid']) == h.get('init_start')
+            print('  %-15s %-14s %s' % (h['name'], h['address'], 'running' if running else 'stopped'))
 
 
 def cmd_image(args):
