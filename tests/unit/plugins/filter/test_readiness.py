@@ -111,7 +111,8 @@ def rows(expect_rollout=True, probes=None):
     hosts = ['kvm1', 'kvm2', 'kvm3', 'kvm4']
     info = r.readiness_info(hosts, HOSTVARS, GROUPS)
     return r.readiness_rows(hosts, info, probes or {
-        'kvm2': {'unreachable': True, 'msg': 'Failed to connect to the host via ssh: Connection timed out'},
+        'kvm2': {'unreachable': True, 'msg': 'Task failed: Failed to connect to the host via ssh: Connection timed out '
+                                             'during banner exchange with 10.99.0.12 port 22 after three attempts'},
         'kvm4': {'ping': 'pong'},
     }, expect_rollout)
 
@@ -120,7 +121,8 @@ def test_rows_ready_lost_and_not_ready():
     rs = {x['host']: x for x in rows()}
     assert rs['kvm1']['ready'] == 'yes' and rs['kvm1']['ok'] and rs['kvm1']['cluster'] == 'z/p/c'
     assert rs['kvm1']['hypervisor'] == 'kvm' and rs['kvm1']['rollout'] == 'ok'
-    assert rs['kvm2']['lost'] and rs['kvm2']['ready'].startswith('no: lost: unreachable (Failed to connect')
+    assert rs['kvm2']['lost'] and rs['kvm2']['ready'].startswith('no: lost: unreachable (Connection timed out during')
+    assert len(rs['kvm2']['ready']) < 110  # the ssh noise is cut
     assert rs['kvm2']['bridges'] == 'not checked'
     assert rs['kvm3']['ready'] == 'no: agent: /etc/cloudstack/agent/agent.properties missing'
     assert rs['kvm3']['agent'].startswith('FAIL: ')
