@@ -543,3 +543,16 @@ def reload_commands(backend, runner, changes):
     if backend == 'networkmanager' and changes and runner.has('nmcli'):
         return [['nmcli', 'connection', 'reload']]
     return []
+
+
+def common_bridge_args():
+    """Argument spec shared by cs_bridge and ovs_fakebridge (documented in doc_fragments/bridge.py)."""
+    return dict(
+        gateway=dict(type='str'),
+        dns=dict(type='list', elements='str', default=[]),
+        dns_search=dict(type='list', elements='str', default=[]),
+        backup=dict(type='bool', default=False),
+        management=dict(type='bool', default=False),
+        rollback_timeout=dict(type='int', default=60),
+        confirm_host=dict(type='str'),
+    )

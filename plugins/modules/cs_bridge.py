@@ -29,6 +29,7 @@ author:
   - cloudstack.hypervisors contributors (@cloudstack-hypervisors)
 extends_documentation_fragment:
   - cloudstack.hypervisors.attributes.LINUX_HOST
+  - cloudstack.hypervisors.bridge
 attributes:
   action:
     description: An action plugin of the same name runs the confirm-or-roll-back protocol.
@@ -78,20 +79,6 @@ options:
       - Omitted, the bridge has no IPv4 address (C(inet manual), C(BOOTPROTO=none)); any
         global IPv4 address found on it is removed.
     type: str
-  gateway:
-    description:
-      - Default gateway via the bridge; must be inside the subnet of O(ipv4).
-    type: str
-  dns:
-    description: DNS servers written to the persistent configuration.
-    type: list
-    elements: str
-    default: []
-  dns_search:
-    description: DNS search domains written to the persistent configuration.
-    type: list
-    elements: str
-    default: []
   stp:
     description: Enable the Spanning Tree Protocol on the bridge (guides - Ubuntu C(bridge_stp off), RHEL C(STP=yes)).
     type: bool
@@ -119,31 +106,6 @@ options:
     type: str
     choices: [auto, ifupdown, netplan, networkmanager, ifcfg, none]
     default: auto
-  backup:
-    description: Keep a timestamped copy of every configuration file before changing it.
-    type: bool
-    default: false
-  management:
-    description:
-      - Allow a change that touches the management path - the interface with the default
-        route or with the address the controller connects to (or a port of it).
-      - The change is then applied asynchronously and kept only when the controller reaches
-        the host again over a fresh connection within O(rollback_timeout) seconds; otherwise
-        the host restores the previous links, addresses, routes and files by itself and the
-        task fails.
-      - Without it, such a change fails before anything is touched.
-    type: bool
-    default: false
-  rollback_timeout:
-    description: Seconds the host waits for the confirmation before it rolls back (O(management=true)).
-    type: int
-    default: 60
-  confirm_host:
-    description:
-      - Address the controller connects to for the confirmation, when the change moves the
-        management address. Defaults to the current C(ansible_host). Follow the task with
-        C(ansible.builtin.set_fact) of C(ansible_host) when it differs.
-    type: str
 seealso:
   - module: cloudstack.hypervisors.ovs_fakebridge
   - module: community.general.iptables_state
@@ -367,24 +329,19 @@ def wanted_text(spec):
 
 
 def argument_spec():
-    return dict(
+    spec = dict(
         name=dict(type='str', required=True),
         ports=dict(type='list', elements='raw', default=[]),
         purge_ports=dict(type='bool', default=False),
         ipv4=dict(type='str'),
-        gateway=dict(type='str'),
-        dns=dict(type='list', elements='str', default=[]),
-        dns_search=dict(type='list', elements='str', default=[]),
         stp=dict(type='bool', default=False),
         forward_delay=dict(type='int', default=5),
         mtu=dict(type='int'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         backend=dict(type='str', choices=['auto', 'ifupdown', 'netplan', 'networkmanager', 'ifcfg', 'none'], default='auto'),
-        backup=dict(type='bool', default=False),
-        management=dict(type='bool', default=False),
-        rollback_timeout=dict(type='int', default=60),
-        confirm_host=dict(type='str'),
     )
+    spec.update(_netpersist.common_bridge_args())
+    return spec
 
 
 def build_spec(module):

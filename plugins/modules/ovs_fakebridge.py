@@ -28,6 +28,7 @@ author:
   - cloudstack.hypervisors contributors (@cloudstack-hypervisors)
 extends_documentation_fragment:
   - cloudstack.hypervisors.attributes.LINUX_HOST
+  - cloudstack.hypervisors.bridge
 attributes:
   action:
     description: An action plugin of the same name runs the confirm-or-roll-back protocol.
@@ -88,19 +89,6 @@ options:
   ipv4:
     description: IPv4 address C(address/prefix) on the bridge's internal interface, or C(dhcp) (persisted only). Omitted, addresses are left alone.
     type: str
-  gateway:
-    description: Default gateway via this bridge; inside the subnet of O(ipv4).
-    type: str
-  dns:
-    description: DNS servers written to the persistent configuration.
-    type: list
-    elements: str
-    default: []
-  dns_search:
-    description: DNS search domains written to the persistent configuration.
-    type: list
-    elements: str
-    default: []
   state:
     description: V(present) or V(absent) (deleting a real bridge deletes its fake bridges too).
     type: str
@@ -113,21 +101,6 @@ options:
     type: str
     choices: [auto, ifupdown, ifcfg, none]
     default: auto
-  backup:
-    description: Keep a timestamped copy of every configuration file before changing it.
-    type: bool
-    default: false
-  management:
-    description: Allow a change on the management path, confirmed over a fresh connection or rolled back (see M(cloudstack.hypervisors.cs_bridge)).
-    type: bool
-    default: false
-  rollback_timeout:
-    description: Seconds the host waits for the confirmation before it rolls back.
-    type: int
-    default: 60
-  confirm_host:
-    description: Address the controller connects to for the confirmation when the change moves the management address.
-    type: str
 seealso:
   - module: cloudstack.hypervisors.cs_bridge
   - module: openvswitch.openvswitch.openvswitch_bridge
@@ -209,7 +182,7 @@ from ansible_collections.cloudstack.hypervisors.plugins.module_utils._iproute im
 
 
 def argument_spec():
-    return dict(
+    spec = dict(
         name=dict(type='str', required=True),
         parent=dict(type='str'),
         vlan=dict(type='int'),
@@ -218,16 +191,11 @@ def argument_spec():
         datapath_type=dict(type='str', choices=['system', 'netdev'], default='system'),
         fail_mode=dict(type='str', choices=['standalone', 'secure']),
         ipv4=dict(type='str'),
-        gateway=dict(type='str'),
-        dns=dict(type='list', elements='str', default=[]),
-        dns_search=dict(type='list', elements='str', default=[]),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         backend=dict(type='str', choices=['auto', 'ifupdown', 'ifcfg', 'none'], default='auto'),
-        backup=dict(type='bool', default=False),
-        management=dict(type='bool', default=False),
-        rollback_timeout=dict(type='int', default=60),
-        confirm_host=dict(type='str'),
     )
+    spec.update(_netpersist.common_bridge_args())
+    return spec
 
 
 def build_want(module):
