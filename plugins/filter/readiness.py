@@ -170,10 +170,10 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
         if checks is None:
             p = probes.get(h) or {}
             if p.get('unreachable'):
-                msg = _first_line(p.get('msg'), 200)
-                for prefix in ('Task failed: ', 'Failed to connect to the host via ssh: ', 'Data could not be sent to '):
-                    if msg.startswith(prefix):
-                        msg = msg[len(prefix):]
+                msg = _first_line(p.get('msg'), 300)
+                for marker in ('Failed to connect to the host via ssh: ', 'can be reached over ssh: '):
+                    if marker in msg:
+                        msg = msg.split(marker, 1)[1]
                 why = 'lost: unreachable (%s)' % (msg[:80] or 'no answer')
             elif p:
                 why = 'lost: failed during the %s' % ('rollout' if expect_rollout else 'verification')
