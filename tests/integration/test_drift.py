@@ -78,13 +78,12 @@ def converge(inventory, *extra, limit=None):
                ANSIBLE_CALLBACK_RESULT_FORMAT='json',
                ANSIBLE_FORCE_COLOR='0')
     argv = [ANSIBLE_PLAYBOOK, '-i', inventory, PLAYBOOK] + list(extra) + (['--limit', limit] if limit else [])
-    proc = subprocess.run(argv, cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     try:
         out = json.loads(proc.stdout[proc.stdout.index('{'):])
     except ValueError:
-        pytest.fail('ansible-playbook gave no JSON (rc %d): %s %s' % (proc.returncode, proc.stdout[-2000:],
-                                                                     proc.stderr[-2000:]))
+        pytest.fail('ansible-playbook gave no JSON (rc %d): %s %s'
+                    % (proc.returncode, proc.stdout[-2000:], proc.stderr[-2000:]))
     assert proc.returncode == 0, json.dumps(out.get('stats'), indent=1) + proc.stderr[-3000:]
     changes = {h: [] for h in out['stats']}
     for play in out['plays']:
@@ -118,15 +117,15 @@ def _label_matches(label, want):
 
 
 def _owned_by(drift, task, label):
-    _, _, _, _, prefix, item, _ = drift
+    dummy, dummy, dummy, dummy, prefix, item, dummy = drift
     return task.startswith(prefix) and (item is None or label is None or _label_matches(label, item))
 
 
 def test_drift_is_repaired_and_only_drift_is_reported(lab):
     fresh, lab = lab['fresh'], lab['inventory']
-    first, _ = converge(lab)
+    first, dummy = converge(lab)
     assert any(first.values()) or not fresh, 'the first converge of a fresh lab changed nothing'
-    baseline, _ = converge(lab)
+    baseline, dummy = converge(lab)
     assert baseline == {h: [] for h in HOSTS}, 'not idempotent before any drift: %r' % baseline
 
     with open(lab) as handle:
@@ -139,11 +138,11 @@ def test_drift_is_repaired_and_only_drift_is_reported(lab):
         broken = on(host, drift[6].replace('{gw}', gw)).returncode != 0
         rows.append([did, host, desc, broken])
 
-    repaired, _ = converge(lab)
+    repaired, dummy = converge(lab)
 
     unexpected = []
     for host, items in repaired.items():
-        for task, label, _ in items:
+        for task, label, dummy in items:
             if task.startswith(CONSEQUENCES):
                 continue
             if not any(d[1] == host and _owned_by(d, task, label) for d in DRIFTS):
@@ -151,15 +150,15 @@ def test_drift_is_repaired_and_only_drift_is_reported(lab):
 
     failures = []
     for row, drift in zip(rows, DRIFTS):
-        did, host, _, broken = row
-        reported = [(t, lb) for t, lb, _ in repaired[host] if _owned_by(drift, t, lb)
+        did, host, dummy, broken = row
+        reported = [(t, lb) for t, lb, dummy in repaired[host] if _owned_by(drift, t, lb)
                     and (drift[5] is None or lb is None or _label_matches(lb, drift[5]))]
         fixed = on(host, drift[6].replace('{gw}', gw)).returncode == 0
         row += ['%s%s' % (drift[4], (' [%s]' % drift[5]) if drift[5] else ''), bool(reported), fixed]
         if not (broken and reported and fixed):
             failures.append(did)
 
-    final, _ = converge(lab)
+    final, dummy = converge(lab)
 
     lines = ['Drift test on %s (%s): %d hand edits' % (LAB, SUITE, len(DRIFTS))]
     fmt = '%-3s %-15s %-7s %-9s %-9s %-9s %s'
@@ -169,7 +168,7 @@ def test_drift_is_repaired_and_only_drift_is_reported(lab):
                             'yes' if fixed else 'NO', '%s -> %s' % (desc, owner)))
     lines.append('changed tasks on the repair run:')
     for host, items in repaired.items():
-        for task, label, _ in items:
+        for task, label, dummy in items:
             lines.append('  %-7s %s%s' % (host, task, (' [%s]' % label) if label else ''))
     lines.append('unexpected changes: %s' % (unexpected or 'none'))
     lines.append('changes on the run after the repair: %s' % ({h: len(v) for h, v in final.items()}))
@@ -183,12 +182,12 @@ def test_drift_is_repaired_and_only_drift_is_reported(lab):
 def test_check_mode_on_a_fresh_host_predicts_the_real_run(fresh_lab):
     """--check --diff on a fresh host runs to the end; the real run changes what it said."""
     inventory = fresh_lab['inventory']
-    predicted, _ = converge(inventory, '--check', '--diff')
-    real, _ = converge(inventory, '--diff')
-    again, _ = converge(inventory)
+    predicted, dummy = converge(inventory, '--check', '--diff')
+    real, dummy = converge(inventory, '--diff')
+    again, dummy = converge(inventory)
 
     def tasks(changes, mapping=None):
-        return {(mapping or {}).get(t, t) for t, _, _ in changes['checka']}
+        return {(mapping or {}).get(t, t) for t, dummy, dummy in changes['checka']}
 
     said = tasks(predicted, CHECK_STAND_INS) - set(CHECK_ONLY) - set(REAL_ONLY)
     did = tasks(real) - set(REAL_ONLY)

@@ -635,7 +635,7 @@ def cmd_up(args):
         log('lab %s failed to come up; cleaning up' % name)
         teardown(lab)
         raise
-    log('lab %s up: %d %s host(s) on 10.99.%d.0/24 in %.1f s'
+    log('lab %s up: %d %s host(s) on 10.99.%s.0/24 in %.1f s'
         % (name, len(hosts), args.suite, lab['subnet_index'], time.time() - start))
     print(os.path.join(d, 'inventory.yml'))
 

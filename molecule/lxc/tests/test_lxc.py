@@ -6,7 +6,7 @@ import sys
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'kvm', 'tests'))
-from kvm_checks import *  # noqa: E402,F401,F403  (the shared tests)
+from kvm_checks import *  # noqa: E402,F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
 
 
 @pytest.fixture
