@@ -725,7 +725,10 @@ def cmd_status(args):
         print('%s  %s  10.99.%d.0/24  netns %s  %s'
               % (lab['name'], lab['suite'], lab['subnet_index'], lab['netns'], os.path.join(lab['dir'], 'inventory.yml')))
         for h in lab['hosts']:
-            running = h.get('init_pid') and proc_start(h['init_pid']) == h.get('init_start')
+            if h.get('init_pid'):
+                running = proc_start(h['init_pid']) == h.get('init_start')
+            else:  # still booting (or a lab from before init tracking)
+                running = bool(h.get('pid')) and alive(h['pid'])
             print('  %-15s %-14s %s' % (h['name'], h['address'], 'running' if running else 'stopped'))
 
 
