@@ -48,13 +48,28 @@ def adhoc(inventories, args, env=None):
     return took
 
 
-def site(inventories, reports, env=None):
+def failures(data):
+    """'host: task: msg' for every failed or unreachable result in the JSON callback output."""
+    out = []
+    for play in (data or {}).get('plays', []):
+        for task in play.get('tasks', []):
+            for host, res in task.get('hosts', {}).items():
+                if (res.get('failed') or res.get('unreachable')) and not res.get('ignore_errors'):
+                    out.append('%s: %s: %s' % (host, task['task']['name'], str(res.get('msg', ''))[:300]))
+    return out
+
+
+def site(inventories, reports, env=None, log=None):
     res, took, data = cshvlab.playbook('cloudstack.hypervisors.site', inventories,
                                        extra_vars={'cshv_report_dir': reports}, env=env, json_output=True,
                                        timeout=7200)
+    if log:
+        with open(log, 'w') as f:
+            f.write(res.stdout + '\n' + res.stderr)
     stats = cshvlab.json_stats(data)
     if res.returncode != 0 or not stats:
-        raise RuntimeError('site.yml failed (rc %d):\n%s\n%s' % (res.returncode, res.stdout[-4000:], res.stderr[-2000:]))
+        raise RuntimeError('site.yml failed (rc %d; full output in %s):\n%s\n%s' % (
+            res.returncode, log, '\n'.join(failures(data)) or res.stdout[-3000:], res.stderr[-1000:]))
     counts = cshvlab.json_task_counts(data)
     changed = sum(s.get('changed', 0) for s in stats.values())
     return took, changed, counts
@@ -80,13 +95,14 @@ def bench(n, suite, keep, log):
         floors = [adhoc(inventories, ['-m', 'ansible.builtin.setup', '-a', 'gather_subset=min']) for _i in range(2)]
         r['floor'] = min(floors)
         log('N=%d: lab up %.0f s, floor %.1f s' % (n, up, r['floor']))
-        r['first'], r['first_changed'], counts = site(inventories, reports)
+        r['first'], r['first_changed'], counts = site(inventories, reports, log=os.path.join(work, 'first.log'))
         r['first_tasks'], r['first_calls'] = per_host(counts, hosts)
         log('N=%d: first rollout %.0f s, %d changed' % (n, r['first'], r['first_changed']))
-        r['noop'], r['noop_changed'], counts = site(inventories, reports)
+        r['noop'], r['noop_changed'], counts = site(inventories, reports, log=os.path.join(work, 'noop.log'))
         r['noop_tasks'], r['noop_calls'] = per_host(counts, hosts)
         log('N=%d: no-op %.0f s, %d changed' % (n, r['noop'], r['noop_changed']))
-        r['noop_nopipe'], _c, _n = site(inventories, reports, env={'ANSIBLE_PIPELINING': 'False'})
+        r['noop_nopipe'], _c, _n = site(inventories, reports, env={'ANSIBLE_PIPELINING': 'False'},
+                                        log=os.path.join(work, 'noop-nopipelining.log'))
         log('N=%d: no-op without pipelining %.0f s' % (n, r['noop_nopipe']))
         r['facts_all'] = adhoc(inventories, ['-m', 'ansible.builtin.setup'])
         r['facts_min'] = adhoc(inventories, ['-m', 'ansible.builtin.setup', '-a', 'gather_subset=min'])
