@@ -50,7 +50,7 @@ def ensure_collection_link():
 
 def labctl(*args, check=True, timeout=600):
     res = subprocess.run(LABCTL + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         universal_newlines=True, timeout=timeout)
+                         universal_newlines=True, timeout=timeout, check=False)
     if check and res.returncode != 0:
         raise RuntimeError('labctl %s failed (%d): %s' % (' '.join(args), res.returncode, res.stderr[-2000:]))
     return res
@@ -180,7 +180,7 @@ def playbook(playbook_name, inventories, extra_vars=None, args=(), env=None, tim
         envd['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
     t0 = time.time()
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                         env=envd, timeout=timeout, cwd=ROOT)
+                         env=envd, timeout=timeout, cwd=ROOT, check=False)
     took = time.time() - t0
     data = None
     if json_output:

@@ -137,8 +137,8 @@ def test_bad_inventories_fail_in_preflight_and_change_nothing(lab):
     changed = {h: v for h, v in changed.items() if v}
 
     report = table(rows) + '\n\nbaseline preflight on inventories/lab: passed in %.1f s' % took
-    report += '\nlab hosts unchanged: %s' % ('yes (%s)' % ', '.join('%s:%s' % h for h in lab) if not changed
-                                            else 'NO: %s' % changed)
+    unchanged = 'yes (%s)' % ', '.join('%s:%s' % h for h in lab) if not changed else 'NO: %s' % changed
+    report += '\nlab hosts unchanged: %s' % unchanged
     print('\n' + report)
     bad = [r for r in rows if r['verdict'] != 'ok']
     assert not bad, report + '\n\n' + '\n'.join('%s: %s\n%s' % (r['name'], r['why'], r['stderr']) for r in bad)

@@ -73,8 +73,8 @@ def run_and_pull_the_plug(cmd, env, log_path):
             log.write(line)
             if line.startswith('PLAY [KVM hosts |'):
                 state['kvm_plays'] += 1
-            if (state['stopped_at'] is None and state['kvm_plays'] >= 2 and line.startswith(('ok: [%s]' % VICTIM,
-                                                                                              'changed: [%s]' % VICTIM))):
+            victim_task = line.startswith(('ok: [%s]' % VICTIM, 'changed: [%s]' % VICTIM))
+            if state['stopped_at'] is None and state['kvm_plays'] >= 2 and victim_task:
                 state['stopped_at'] = time.time() - t0
                 state['task'] = [ln for ln in lines if ln.startswith('TASK [')][-1].strip()
                 threading.Thread(target=stop).start()
@@ -122,7 +122,7 @@ def test_lost_host_mid_rollout_then_rerun(lab, tmp_path):
     assert state['stopped_at'] is not None, 'kvm3 never started its rollout batch:\n' + out[-3000:]
     assert state['orphans'] == [], 'labctl stop-host left %s running' % VICTIM
     rows = load_report(lab['reports'])
-    print('\nrun 1: %s stopped %.0f s into the run, at %s; rc=%d' % (VICTIM, state['stopped_at'], state['task'], rc))
+    print('\nrun 1: %s stopped %s s into the run, at %s; rc=%d' % (VICTIM, round(state['stopped_at']), state['task'], rc))
     print('\n'.join('  %-5s ready=%s' % (h, r['ready']) for h, r in sorted(rows.items())))
     recap = cshvlab.recap(out)
     assert rc != 0, 'a lost host must make the run fail'

@@ -513,7 +513,7 @@ def test_facts_cpu_model_and_flags_differ():
 
 def test_facts_cpu_count_differs():
     probes = {h: probe() for h in KVM}
-    probes['kvm1'] = probe(cpuinfo=CPUINFO.split('\n\n')[0])
+    probes['kvm1'] = probe(cpuinfo=CPUINFO.split('\n\n', maxsplit=1)[0])
     p = only(_cluster.validate_facts(probes, CLUSTERS, hypervisors=KVM), 'cpu')
     assert 'mismatch in CPU count between kvm1 and kvm2' in p['msg'] and '1 (kvm2: 2)' in p['msg']
 

@@ -68,8 +68,8 @@ def test_peer_failures_are_named():
 
 
 def test_peer_result_from_loop_result():
-    res = {'item': 'kvm3', 'rc': 124, 'stderr': '', 'cmd': ['timeout', '-k', '5', '20', 'virsh', '-c',
-                                                           'qemu+tcp://10.99.0.13/system', 'version']}
+    res = {'item': 'kvm3', 'rc': 124, 'stderr': '',
+           'cmd': ['timeout', '-k', '5', '20', 'virsh', '-c', 'qemu+tcp://10.99.0.13/system', 'version']}
     p = r.peer_result(res)
     assert p == {'peer': 'kvm3', 'uri': 'qemu+tcp://10.99.0.13/system', 'rc': 124, 'stderr': 'timed out', 'msg': ''}
     p = r.peer_result({'item': 'kvm2', 'msg': '[Errno 2] No such file or directory: virsh', 'cmd': 'timeout'})
