@@ -44,16 +44,18 @@ class Runner(object):
 
     def query(self, argv, check_rc=False, data=None):
         """Run a read-only command; returns (rc, stdout, stderr). Runs in check mode too."""
-        argv = self._argv(argv)
-        return self.module.run_command(argv, check_rc=False, environ_update=C_LOCALE, data=data) if not check_rc \
-            else self._checked(argv, data)
+        full = self._argv(argv)
+        if not check_rc:
+            return self.module.run_command(full, check_rc=False, environ_update=C_LOCALE, data=data)
+        return self._run_or_fail(full, data)
 
-    def _checked(self, argv, data=None):
-        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=C_LOCALE, data=data)
-        if rc != 0:
+    def _run_or_fail(self, full, data=None, ok_rcs=(0,), **extra):
+        """Run *full*; fail with a sentence naming the command when its exit code is not in *ok_rcs*."""
+        rc, out, err = self.module.run_command(full, check_rc=False, environ_update=C_LOCALE, data=data)
+        if rc not in ok_rcs:
             self.module.fail_json(
-                msg='Command "%s" failed with exit code %d: %s' % (' '.join(argv), rc, (err or out).strip()),
-                rc=rc, stdout=out, stderr=err, cmd=argv)
+                msg='Command "%s" failed with exit code %d: %s' % (' '.join(full), rc, (err or out).strip()),
+                rc=rc, stdout=out, stderr=err, cmd=full, **extra)
         return rc, out, err
 
     @staticmethod
@@ -67,14 +69,8 @@ class Runner(object):
 
     def change(self, argv, data=None, ok_rcs=(0,)):
         """Record and run a mutating command; fail with a sentence when it fails."""
-        self.commands.append(self.display(argv))
-        full = self._argv(argv)
-        rc, out, err = self.module.run_command(full, check_rc=False, environ_update=C_LOCALE, data=data)
-        if rc not in ok_rcs:
-            self.module.fail_json(
-                msg='Command "%s" failed with exit code %d: %s' % (' '.join(full), rc, (err or out).strip()),
-                rc=rc, stdout=out, stderr=err, cmd=full, commands=self.commands)
-        return rc, out, err
+        self.plan(argv)
+        return self._run_or_fail(self._argv(argv), data, ok_rcs, commands=self.commands)
 
     def run_plan(self, plan, check_mode):
         """Run (or in check mode only record) a list of argv lists, in order."""
