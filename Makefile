@@ -18,13 +18,15 @@ APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnup
                 python3 python3-venv rsync git make ca-certificates
 
 .PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
-        lint sanity build unit molecule integration test clean
+        lint sanity build unit molecule integration drift bad-inputs lost-host site-test bench test clean
 
 help:
 	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
 	@echo "make test        set up and run every gate and test (CI)"
 	@echo "make lab-up / lab-down / lab-status"
 	@echo "make lint sanity build unit molecule integration"
+	@echo "make drift | bad-inputs | lost-host | site-test   one integration suite (pytest -s)"
+	@echo "make bench       the benchmark: prints figures, asserts nothing"
 
 deps: lab-deps venv collection-link
 
@@ -79,6 +81,22 @@ molecule: deps
 
 integration: deps
 	bash -c 'source <(sed -n "/^integration() {/,/^}/p" tests/run_all.sh); integration'
+
+# One integration suite each; the ones on the main lab start it first.
+drift: deps
+	$(BIN)/pytest -p no:cacheprovider -rs -s tests/integration/test_drift.py
+
+lost-host: deps
+	$(BIN)/pytest -p no:cacheprovider -rs -s tests/integration/test_lost_host.py
+
+bad-inputs: lab-up
+	$(BIN)/pytest -p no:cacheprovider -rs -s tests/integration/test_bad_inputs.py
+
+site-test: lab-up
+	$(BIN)/pytest -p no:cacheprovider -rs -s tests/integration/test_site.py
+
+bench: deps
+	$(PY) tests/bench/benchmark.py
 
 test: deps
 	tests/run_all.sh
