@@ -159,7 +159,6 @@ def test_attributes_alone_are_a_change(qemu):
     ({'keys': {'user': None}}, ["'user'", 'no single value']),
     ({'keys': {'user': ['a', 'b']}}, ["'user'", 'no single value']),
     ({'keys': {'user': 'a\nvnc_listen="1.2.3.4"'}}, ["'user'", 'spans lines']),
-    ({'keys': {'user': 'x'}, 'create': False, 'path': '/nonexistent/qemu.conf'}, ['/nonexistent/qemu.conf', 'create is false']),
 ])
 def test_bad_input_fails_with_a_sentence_and_touches_nothing(qemu, args, words):
     before = read(qemu)
@@ -168,6 +167,13 @@ def test_bad_input_fails_with_a_sentence_and_touches_nothing(qemu, args, words):
     for w in words:
         assert w in result['msg']
     assert read(qemu) == before
+
+
+def test_missing_file_without_create_is_an_error_and_stays_missing(tmp_path):
+    path = str(tmp_path / 'absent' / 'qemu.conf')
+    result, dummy = fail_module(conf_keys.main, {'path': path, 'keys': {'user': 'x'}, 'create': False})
+    assert path in result['msg'] and 'create is false' in result['msg']
+    assert not os.path.exists(os.path.dirname(path))
 
 
 def test_a_directory_is_refused(tmp_path):
