@@ -96,6 +96,10 @@ def converge(inventory, *extra, limit=None):
                         if item.get('changed'):
                             changes[host].append((name, item.get('_ansible_item_label', item.get('item')),
                                                   item.get('diff') or item.get('commands')))
+                elif res.get('changed') and res.get('changes'):
+                    # conf_keys: one result for many keys; its "changes" name each key
+                    for change in res['changes']:
+                        changes[host].append((name, change.split(':', 1)[0], res.get('diff')))
                 elif res.get('changed'):
                     changes[host].append((name, None, res.get('diff') or res.get('commands')))
     return changes, out['stats']
