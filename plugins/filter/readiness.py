@@ -8,9 +8,13 @@
 ``readiness_rows``      per-host checks + rollout state + re-probe of lost hosts -> rows
 ``readiness_markdown``  rows -> a Markdown table (the report file)
 ``readiness_table``     rows -> a fixed-width text table (printed at the end of a run)
+``readiness_stale``     previous report files -> the out-of-date version a rollout writes first
 """
 
 from __future__ import annotations
+
+import json
+import re
 
 COLUMNS = ('rollout', 'bridges', 'libvirt_peers', 'agent')
 HEADERS = {
@@ -244,6 +248,35 @@ def readiness_table(rows, width=48):
     return '\n'.join(out)
 
 
+STALE_NOTE = ('A rollout started at {since} and has not written its report yet: it stopped before '
+              'verification (a failed canary, or a batch over max_fail_percentage: see its PLAY RECAP), '
+              'or it is still running. The last complete report follows; it does not describe the hosts '
+              'as they are now.')
+
+
+def readiness_stale(previous_json, previous_md, since):
+    """What the rollout playbooks write over a previous report before they touch a host.
+
+    *previous_json*/*previous_md*: the report files' text ('' when absent); *since*: when this
+    run started.  Returns {write, json, md}: ``write`` is false when there is nothing to mark
+    (no report, or one already out of date, which still carries the last complete report).
+    """
+    previous_json = (previous_json or '').strip()
+    if not previous_json:
+        return {'write': False, 'json': None, 'md': None}
+    try:
+        previous = json.loads(previous_json)
+    except ValueError:
+        previous = {'unreadable': previous_json[:4000]}
+    if isinstance(previous, dict) and previous.get('complete') is False:
+        return {'write': False, 'json': None, 'md': None}
+    note = STALE_NOTE.format(since=since)
+    md = '# Readiness report: out of date\n\n%s\n\n%s\n' % (
+        note, re.sub(r'(?m)^#', '##', (previous_md or '').strip()))
+    data = {'complete': False, 'since': since, 'hosts': [], 'note': note, 'previous': previous}
+    return {'write': True, 'json': json.dumps(data, indent=4, sort_keys=True) + '\n', 'md': md}
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -254,4 +287,5 @@ class FilterModule(object):
             'readiness_table': readiness_table,
             'properties': parse_properties,
             'peer_result': peer_result,
+            'readiness_stale': readiness_stale,
         }

@@ -162,3 +162,42 @@ def test_markdown_and_table():
 def test_markdown_escapes_pipes():
     row = dict(rows()[0], bridges='a|b')
     assert 'a\\|b' in r.readiness_markdown([row])
+
+
+# readiness_stale: what a rollout writes over the previous report before it touches a host
+
+COMPLETE_JSON = json.dumps({'complete': True, 'hosts': [{'host': 'kvm1', 'ready': 'yes', 'ok': True}]})
+COMPLETE_MD = '# Readiness report\n\n| host | ready |\n| --- | --- |\n| kvm1 | yes |\n'
+
+
+def test_stale_marks_a_complete_report_and_keeps_it_inside():
+    out = r.readiness_stale(COMPLETE_JSON, COMPLETE_MD, '2026-11-22 02:00:00 UTC')
+    assert out['write']
+    data = json.loads(out['json'])
+    assert data['complete'] is False and data['hosts'] == [] and data['since'] == '2026-11-22 02:00:00 UTC'
+    assert data['previous'] == json.loads(COMPLETE_JSON)
+    assert out['md'].startswith('# Readiness report: out of date\n')
+    assert '2026-11-22 02:00:00 UTC' in out['md']
+    # the old report follows, its title one level down, its table intact
+    assert '\n## Readiness report\n' in out['md'] and '| kvm1 | yes |' in out['md']
+
+
+def test_stale_treats_a_report_without_the_complete_key_as_complete():
+    old = json.dumps({'hosts': [{'host': 'kvm1', 'ready': 'yes'}]})
+    assert r.readiness_stale(old, COMPLETE_MD, 'now')['write']
+
+
+def test_stale_leaves_an_out_of_date_report_alone():
+    first = r.readiness_stale(COMPLETE_JSON, COMPLETE_MD, 'then')
+    again = r.readiness_stale(first['json'], first['md'], 'now')
+    assert again == {'write': False, 'json': None, 'md': None}
+
+
+def test_stale_without_a_report_writes_nothing():
+    assert not r.readiness_stale('', '', 'now')['write']
+    assert not r.readiness_stale(None, None, 'now')['write']
+
+
+def test_stale_keeps_an_unreadable_report_as_text():
+    out = r.readiness_stale('{not json', 'garbage', 'now')
+    assert out['write'] and json.loads(out['json'])['previous'] == {'unreadable': '{not json'}
