@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The README's main command, end to end, on the main lab.
+
+`make lab-up` starts the lab (kvm1, kvm2, lxc1, lxc2); this test then runs what
+an operator runs, ``ansible-playbook -i inventories/lab
+cloudstack.hypervisors.site`` (the report goes to a temporary directory
+instead of reports/), and asserts:
+
+* the run succeeds and goes through every stage: preflight, the KVM and LXC
+  rollouts, verification and the report;
+* the readiness report is written as Markdown and JSON, one row per host,
+  every host ready with every check passed;
+* a second run succeeds and reports 0 changed on every host;
+* a third run whose canary fails (an agent version that the repository does
+  not have) stops after the canary, writes no report of its own, and leaves the
+  previous report marked out of date, with the last complete report kept
+  inside it: no "ready" report survives a run that stopped early.
+
+It prints the two runs' recaps. Skips, saying why, when the main lab is not up
+(the CI integration stage starts it).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'bench'))
+import cshvlab  # noqa: E402  pylint: disable=wrong-import-position
+
+LAB = 'lab'
+INVENTORY = os.path.join(cshvlab.ROOT, 'inventories', 'lab')
+HOSTS = ('kvm1', 'kvm2', 'lxc1', 'lxc2')
+STAGES = ('Preflight |', 'KVM hosts |', 'LXC hosts |', 'Verify |', 'Report |')
+CHECKS = ('bridges', 'libvirt_peers', 'agent')
+
+
+@pytest.fixture(scope='module')
+def lab():
+    ok, why = cshvlab.lab_ready(LAB, HOSTS)
+    if not ok:
+        print('\nSKIP site test: %s' % why)
+        pytest.skip(why)
+
+
+def site(report_dir, **extra):
+    res, took, data = cshvlab.playbook('cloudstack.hypervisors.site', [INVENTORY],
+                                       extra_vars=dict(extra, cshv_report_dir=report_dir),
+                                       json_output=True, timeout=3600)
+    assert data is not None, 'no JSON from ansible-playbook (rc %d): %s' % (res.returncode, res.stderr[-3000:])
+    plays = [p['play']['name'] for p in data['plays'] if any(t.get('hosts') for t in p.get('tasks', []))]
+    return res, took, data['stats'], plays
+
+
+def load(reports, ext):
+    with open(os.path.join(reports, 'readiness.' + ext)) as f:
+        return json.load(f) if ext == 'json' else f.read()
+
+
+def recap(label, took, stats):
+    print('\n%s: %.0f s' % (label, took))
+    for host in sorted(stats):
+        s = stats[host]
+        print('  %-6s ok=%-4d changed=%-4d failed=%d unreachable=%d' % (
+            host, s.get('ok', 0), s.get('changed', 0), s.get('failures', 0), s.get('unreachable', 0)))
+
+
+def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, tmp_path):
+    reports = str(tmp_path / 'reports')
+
+    res, took, stats, plays = site(reports)
+    recap('first run', took, stats)
+    assert res.returncode == 0, res.stderr[-3000:]
+    for stage in STAGES:
+        assert any(p.startswith(stage) for p in plays), 'no play of stage %r ran: %s' % (stage, plays)
+    assert set(HOSTS) <= set(stats), stats
+
+    report = load(reports, 'json')
+    assert report['complete'] is True, report
+    rows = {r['host']: r for r in report['hosts']}
+    markdown = load(reports, 'md')
+    print(markdown)
+    assert sorted(rows) == sorted(HOSTS), rows
+    for host, row in rows.items():
+        assert row['ready'] == 'yes' and row['ok'], row
+        assert row['rollout'] == 'ok', row
+        for check in CHECKS:
+            assert row['checks'][check]['ok'], '%s: %s is %r' % (host, check, row['checks'][check])
+        # the peers were really asked, and the agent's keys really compared
+        assert row['checks']['libvirt_peers']['detail'].startswith('ok ('), row['checks']
+        assert row['checks']['agent']['detail'].startswith('ok ('), row['checks']
+        assert '| %s |' % host in markdown, 'the Markdown report has no row for %s' % host
+
+    res, took, stats, plays = site(reports)
+    recap('second run', took, stats)
+    assert res.returncode == 0, res.stderr[-3000:]
+    changed = {h: s['changed'] for h, s in stats.items() if s.get('changed')}
+    assert not changed, 'the second run changed something: %s' % changed
+
+    good_json, good_md = load(reports, 'json'), load(reports, 'md')
+    res, took, stats, plays = site(reports, kvm_agent_version='0.0.0~cshv-no-such-version')
+    recap('third run, failing canary', took, stats)
+    assert res.returncode != 0, 'the run with a failing canary succeeded'
+    assert not any(p.startswith(('Verify |', 'LXC hosts |')) for p in plays), plays
+    assert stats['kvm1'].get('failures'), stats
+    stale = load(reports, 'json')
+    assert stale['complete'] is False and stale['hosts'] == [], stale
+    assert stale['previous'] == good_json, 'the last complete report was not kept'
+    stale_md = load(reports, 'md')
+    assert stale_md.startswith('# Readiness report: out of date\n'), stale_md[:300]
+    assert all('| %s |' % h in stale_md for h in HOSTS), stale_md
+    print('\n' + stale_md.split('\n\n')[1])
+    assert good_md.strip().splitlines()[-1] in stale_md
