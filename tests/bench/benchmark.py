@@ -11,6 +11,10 @@ measures, wall clock:
 * no-op    — a second site.yml run (must report 0 changed);
 * no-op without pipelining (ANSIBLE_PIPELINING=False);
 * facts    — `-m setup` with all subsets vs the minimal subset;
+* keys     — the lever "one module per concern instead of many line edits": ten
+             key=value settings as ten lineinfile calls or one conf_keys call
+             (tests/bench/lever_keys.yml, on a scratch copy of agent.properties),
+             a run that changes them and a run that finds them set;
 
 and from the JSON callback: tasks and module calls per host (a loop item is a
 call). It prints a Markdown table (also written to --out) with the ratios
@@ -74,6 +78,26 @@ def site(inventories, reports, env=None, log=None):
     return took, changed, counts
 
 
+LEVER_PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lever_keys.yml')
+
+
+def lever(inventories, how):
+    """(seconds for the run that sets the ten keys, seconds for the run that finds them set, calls/host)."""
+    adhoc(inventories, ['-m', 'ansible.builtin.shell', '-a',
+                        'rm -rf /var/tmp/cshv-bench && mkdir -p /var/tmp/cshv-bench && '
+                        'cp /etc/cloudstack/agent/agent.properties /var/tmp/cshv-bench/'])
+    took = []
+    for _i in range(2):
+        res, secs, data = cshvlab.playbook(LEVER_PLAYBOOK, inventories, extra_vars={'bench_lever': how},
+                                           json_output=True, timeout=1800)
+        if res.returncode != 0:
+            raise RuntimeError('lever %s failed: %s %s' % (how, res.stdout[-2000:], res.stderr[-1000:]))
+        took.append(secs)
+    calls = [c for _t, c in cshvlab.json_task_counts(data).values()]
+    adhoc(inventories, ['-m', 'ansible.builtin.file', '-a', 'path=/var/tmp/cshv-bench state=absent'])
+    return took[0], took[1], statistics.mean(calls) if calls else 0
+
+
 def per_host(counts, hosts):
     tasks = [counts[h][0] for h in hosts if h in counts]
     calls = [counts[h][1] for h in hosts if h in counts]
@@ -106,6 +130,10 @@ def bench(n, suite, keep, log):
         r['facts_all'] = adhoc(inventories, ['-m', 'ansible.builtin.setup'])
         r['facts_min'] = adhoc(inventories, ['-m', 'ansible.builtin.setup', '-a', 'gather_subset=min'])
         log('N=%d: setup all %.1f s, min %.1f s' % (n, r['facts_all'], r['facts_min']))
+        for how in ('line_edits', 'one_module'):
+            r[how + '_set'], r[how + '_noop'], r[how + '_calls'] = lever(inventories, how)
+            log('N=%d: ten keys as %s: %.1f s setting, %.1f s already set, %.0f calls/host' % (
+                n, how, r[how + '_set'], r[how + '_noop'], r[how + '_calls']))
     finally:
         if not keep:
             cshvlab.lab_down(name)
@@ -123,6 +151,15 @@ def table(results):
             r['noop_changed'], r['first_tasks'], r['first_calls'], r['noop_tasks'], r['noop_calls'],
             r['noop_nopipe'], 100.0 * (r['noop_nopipe'] - r['noop']) / r['noop_nopipe'],
             r['facts_all'], r['facts_min']))
+    lines += ['', '| hosts | ten keys, lineinfile loop: set / already set s | calls/host | '
+                  'one conf_keys call: set / already set s | calls/host | saved (set / already set) |',
+              '|---|---|---|---|---|---|']
+    for r in results:
+        lines.append('| %d | %.1f / %.1f | %.0f | %.1f / %.1f | %.0f | %.0f %% / %.0f %% |' % (
+            r['hosts'], r['line_edits_set'], r['line_edits_noop'], r['line_edits_calls'],
+            r['one_module_set'], r['one_module_noop'], r['one_module_calls'],
+            100.0 * (r['line_edits_set'] - r['one_module_set']) / r['line_edits_set'],
+            100.0 * (r['line_edits_noop'] - r['one_module_noop']) / r['line_edits_noop']))
     return '\n'.join(lines)
 
 
@@ -143,7 +180,7 @@ def main(argv=None):
     results = []
     for n in [int(x) for x in args.sizes.split(',') if x]:
         results.append(bench(n, args.suite, args.keep, log))
-        print(table(results[-1:]).splitlines()[-1], flush=True)
+        print('\n'.join(ln for ln in table(results[-1:]).splitlines() if ln.startswith('| %d |' % n)), flush=True)
     out = ['# site.yml benchmark (%s, lab %s)' % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), args.suite),
            '', table(results), '',
            'floor = `ansible -m setup -a gather_subset=min` (best of 2); first = first site.yml on fresh hosts; '
