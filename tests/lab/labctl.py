@@ -48,6 +48,8 @@ FIXTURE = os.path.join(HERE, 'fixture-agent')
 CACHE = os.environ.get('CSHV_LAB_CACHE', '/var/cache/cshv-lab')
 RUN = os.environ.get('CSHV_LAB_RUN', '/var/tmp/cshv-lab/run')
 MIRROR = os.environ.get('CSHV_LAB_MIRROR', 'http://deb.debian.org/debian')
+# Seconds a booting host gets to answer on ssh (a boot takes 2-10 s here).
+BOOT_TIMEOUT = int(os.environ.get('CSHV_LAB_BOOT_TIMEOUT', '90'))
 MIRROR_HOST = 'deb.debian.org'
 SUITES = ('bullseye', 'bookworm', 'trixie')
 FIXTURE_VERSION = '4.20.1.0~fixture1'
@@ -509,8 +511,14 @@ def boot_host(lab, host):
     host['init_pid'], host['init_start'] = container_init(host['pid'])
 
 
-def wait_ssh(lab, host, timeout=90):
+class BootTimeout(Exception):
+    """A host did not answer on ssh in time; the message carries what was seen."""
+
+
+def wait_ssh(lab, host, timeout=None):
+    timeout = timeout or BOOT_TIMEOUT
     deadline = time.time() + timeout
+    last = ''
     while time.time() < deadline:
         res = run(ssh_argv(lab, host['address']) + ['systemctl', 'is-system-running', '--wait'],
                   check=False, capture=True, timeout=60)
@@ -523,10 +531,44 @@ def wait_ssh(lab, host, timeout=90):
                              check=False, capture=True).stdout
                 log('host %s is up but degraded: %s' % (host['name'], failed.strip().replace('\n', '; ')))
             return
+        last = 'rc=%s state=%r %s' % (res.returncode, state, (res.stderr or '').strip()[-300:])
         if not alive(host['pid']):
             raise SystemExit('labctl: host %s stopped while booting; see %s' % (host['name'], os.path.join(host['dir'], 'console.log')))
         time.sleep(0.5)
-    raise SystemExit('labctl: host %s did not answer on ssh within %d s' % (host['name'], timeout))
+    raise BootTimeout('host %s did not answer on ssh within %d s; last ssh: %s\n%s'
+                      % (host['name'], timeout, last, boot_diagnostics(lab, host)))
+
+
+def boot_diagnostics(lab, host):
+    """What a stuck boot looked like: the lab bridge's links and the console's last lines."""
+    links = run(['ip', '-n', lab['netns'], '-br', 'link', 'show'], check=False, capture=True).stdout or ''
+    try:
+        with open(os.path.join(host['dir'], 'console.log'), errors='replace') as f:
+            console = re.sub(r'\x1b\[[0-9;]*m', '', f.read()).splitlines()[-40:]
+    except OSError as e:
+        console = ['(no console log: %s)' % e]
+    return ('links in %s:\n  %s\nconsole of %s (last 40 lines):\n  %s'
+            % (lab['netns'], links.strip().replace('\n', '\n  '), host['name'], '\n  '.join(console)))
+
+
+def boot_and_wait(lab, host, booted=False):
+    """Boot *host* (unless *booted*) and wait for ssh. A host whose boot hangs is
+    powered off and booted once more, saying so with what the first boot showed;
+    a second hang fails the lab."""
+    for attempt in (1, 2):
+        if attempt == 2 or not booted:
+            boot_host(lab, host)
+            save_lab(lab)
+        try:
+            wait_ssh(lab, host)
+            return
+        except BootTimeout as e:
+            if attempt == 2:
+                raise SystemExit('labctl: %s' % e)
+            log('%s\nlabctl: powering %s off and booting it once more' % (e, host['name']))
+            kill_container(host)
+            host['pid'] = host['init_pid'] = host['init_start'] = None
+            save_lab(lab)
 
 
 def write_inventory(lab):
@@ -628,7 +670,7 @@ def cmd_up(args):
             boot_host(lab, host)
             save_lab(lab)
         for host in lab['hosts']:
-            wait_ssh(lab, host)
+            boot_and_wait(lab, host, booted=True)
         write_inventory(lab)
         save_lab(lab)
     except BaseException:
@@ -711,9 +753,7 @@ def cmd_start_host(args):
     if host.get('pid') and alive(host['pid']):
         log('host %s is already running' % host['name'])
         return
-    boot_host(lab, host)
-    save_lab(lab)
-    wait_ssh(lab, host)
+    boot_and_wait(lab, host)
     log('host %s started' % host['name'])
 
 
