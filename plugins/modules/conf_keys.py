@@ -147,6 +147,7 @@ def render_value(value):
 
 
 def validate(module, keys, absent):
+    """Fail on a bad key or value; returns the values as they will be written."""
     bad = [k for k in list(keys) + list(absent) if not KEY_RE.match(to_text(k))]
     if bad:
         module.fail_json(msg='Key %r of %s is not a key name (letters, digits, ".", "_", "-" only); '
@@ -154,13 +155,16 @@ def validate(module, keys, absent):
     both = sorted(set(keys) & set(absent))
     if both:
         module.fail_json(msg='Key %r is both in keys and in absent; say one or the other.' % both[0])
+    values = {}
     for key, value in keys.items():
         if value is None or isinstance(value, (dict, list)):
             module.fail_json(msg='Key %r of %s has no single value (%r); give a string, number or boolean, '
                                  'or list the key under absent.' % (key, module.params['path'], value))
-        if '\n' in render_value(value) or '\r' in render_value(value):
+        values[key] = render_value(value)
+        if '\n' in values[key] or '\r' in values[key]:
             module.fail_json(msg='The value of key %r of %s spans lines; one line per key only.'
                                  % (key, module.params['path']))
+    return values
 
 
 def plan_changes(before, after, want, absent):
@@ -192,25 +196,26 @@ def main():
         supports_check_mode=True,
     )
     path = module.params['path']
-    keys, absent = module.params['keys'], module.params['absent']
-    validate(module, keys, absent)
+    absent = module.params['absent']
+    values = validate(module, module.params['keys'], absent)
     if os.path.isdir(path):
         module.fail_json(msg='%s is a directory, not a configuration file.' % path)
     if not os.path.exists(path) and not module.params['create']:
         module.fail_json(msg='%s does not exist and create is false; nothing was changed.' % path)
 
     style = KeyStyle(sep=module.params['separator'], colon=module.params['colon'])
-    values = dict((k, render_value(v)) for k, v in keys.items())
     mode = module.params['mode']
+    # a new file has its final octal mode before it is moved into place (no wider window)
     default_mode = int(mode, 8) if isinstance(mode, str) and re.match(r'^0?[0-7]{3,4}$', mode) else 0o644
 
     # read -> plan
     mf = ManagedFile(module, path, default_mode=default_mode)
-    have = parse_keys(mf.before, style, keys=set(values) | set(absent))
+    owned = set(values) | set(absent)
+    have = parse_keys(mf.before, style, keys=owned)
     mf.after = set_keys(mf.before, values, style, remove=absent)
     if not mf.exists and mf.after == '':
         mf.after = '\n'  # create: true with nothing to set still makes the file
-    changes = plan_changes(have, parse_keys(mf.after, style, keys=set(values) | set(absent)), values, absent)
+    changes = plan_changes(have, parse_keys(mf.after, style, keys=owned), values, absent)
     if mf.exists and mf.after != mf.before and not changes:
         changes = ['owned keys rewritten as key%svalue (spacing or duplicate lines)' % style.sep]
     changed = mf.changed
