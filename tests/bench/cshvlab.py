@@ -243,6 +243,13 @@ def recap(stdout):
     return out
 
 
+def plays_run(data):
+    """Names of the plays that ran a task on some host, from the ansible.posix.json callback output
+    (a play after an aborted one is listed with no host)."""
+    return [p['play']['name'] for p in (data or {}).get('plays', [])
+            if any(t.get('hosts') for t in p.get('tasks', []))]
+
+
 def json_stats(data):
     """host -> stats from the ansible.posix.json callback output."""
     return (data or {}).get('stats', {})

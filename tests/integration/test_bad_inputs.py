@@ -85,10 +85,8 @@ def run_fixture(name):
                                        [LAB_INVENTORY, os.path.join(BAD, name, 'hosts.yml')],
                                        json_output=True, timeout=600)
     row = {'name': name, 'expect': expect, 'rc': res.returncode, 'took': took, 'problems': [],
-           'plays': [], 'failed_task': None, 'stderr': res.stderr[-1500:]}
+           'plays': cshvlab.plays_run(data), 'failed_task': None, 'stderr': res.stderr[-1500:]}
     for play in (data or {}).get('plays', []):
-        if any(task.get('hosts') for task in play.get('tasks', [])):
-            row['plays'].append(play['play']['name'])  # plays that ran a task on some host
         for task in play.get('tasks', []):
             for host, result in task.get('hosts', {}).items():
                 if result.get('failed') and row['failed_task'] is None:

@@ -50,8 +50,7 @@ def site(report_dir, **extra):
                                        extra_vars=dict(extra, cshv_report_dir=report_dir),
                                        json_output=True, timeout=3600)
     assert data is not None, 'no JSON from ansible-playbook (rc %d): %s' % (res.returncode, res.stderr[-3000:])
-    plays = [p['play']['name'] for p in data['plays'] if any(t.get('hosts') for t in p.get('tasks', []))]
-    return res, took, data['stats'], plays
+    return res, took, data['stats'], cshvlab.plays_run(data)
 
 
 def load(reports, ext):
