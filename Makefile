@@ -80,7 +80,7 @@ molecule: deps
 	tests/molecule.sh $(SUITES)
 
 integration: deps
-	bash -c 'source <(sed -n "/^integration() {/,/^}/p" tests/run_all.sh); integration'
+	tests/integration.sh
 
 # One integration suite each; the ones on the main lab start it first.
 drift: deps

@@ -43,20 +43,8 @@ stage sanity        tests/sanity.sh
 stage build         tests/build.sh
 stage images        images
 stage molecule      python3 tests/molecule_matrix.py $SUITES
-integration() {
-  # The main lab (inventories/lab) for the site (README's main command) and
-  # bad-input tests; the drift and lost-host tests start labs of their own. A skipped test here
-  # means a lab test that did not run: the stage fails.
-  local rc=0 out=tests/output/integration.log
-  mkdir -p tests/output
-  python3 tests/lab/labctl.py up --name lab --suite "${LAB_SUITE:-bookworm}" --hosts kvm1,kvm2,lxc1,lxc2 --subnet-index 0 --reuse || return 1
-  pytest -p no:cacheprovider -rs -s tests/integration 2>&1 | tee "$out"; rc=${PIPESTATUS[0]}
-  python3 tests/lab/labctl.py down --name lab || rc=1
-  if grep -Eq '^SKIPPED|[0-9]+ skipped' "$out"; then echo "integration: a lab test was skipped"; rc=1; fi
-  return $rc
-}
 if [ "${CSHV_INTEGRATION:-1}" = 1 ]; then
-  stage integration integration
+  stage integration tests/integration.sh
 else
   # CSHV_INTEGRATION=0 leaves out the lab-wide suites (a quicker local run).
   echo; echo "==== stage: integration SKIPPED (CSHV_INTEGRATION=0)"
