@@ -37,11 +37,32 @@ leftovers() {
   return 1
 }
 
+# The lab images build in the background (network and dpkg bound) while the
+# controller-only stages run; the images stage reports when they are waited for.
+bg_start() {
+  local name=$1; shift
+  mkdir -p tests/output
+  echo; echo "==== stage: $name started in the background ($(date -u +%H:%M:%S))"
+  ( t0=$SECONDS; "$@" >"tests/output/stage-$name.log" 2>&1; echo "$? $((SECONDS - t0))" >"tests/output/stage-$name.rc" ) &
+  bg_pids[$name]=$!
+}
+bg_wait() {
+  local name=$1 rc took
+  wait "${bg_pids[$name]}"
+  echo; echo "==== stage: $name (background) output:"; cat "tests/output/stage-$name.log"
+  read -r rc took <"tests/output/stage-$name.rc" || { rc=1; took=0; }
+  names+=("$name"); times+=("$took")
+  if [ "$rc" -eq 0 ]; then results+=("passed"); else results+=("FAILED rc=$rc"); failed=$((failed + 1)); fi
+  echo "==== stage: $name ${results[-1]} in $took s (in the background)"
+}
+declare -A bg_pids
+
+bg_start images    images
 stage unit          pytest -q tests/unit
 stage lint          ansible-lint --profile production
 stage sanity        tests/sanity.sh
 stage build         tests/build.sh
-stage images        images
+bg_wait images
 stage molecule      python3 tests/molecule_matrix.py $SUITES
 if [ "${CSHV_INTEGRATION:-1}" = 1 ]; then
   stage integration tests/integration.sh
