@@ -18,7 +18,7 @@ APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnup
                 python3 python3-venv rsync git make ca-certificates
 
 .PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
-        lint sanity build unit molecule integration drift bad-inputs lost-host site-test bench test clean
+        lint sanity build unit ee-context molecule integration drift bad-inputs lost-host site-test bench test clean
 
 help:
 	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
@@ -26,6 +26,7 @@ help:
 	@echo "make lab-up / lab-down / lab-status"
 	@echo "make lint sanity build unit molecule integration"
 	@echo "make drift | bad-inputs | lost-host | site-test   one integration suite (pytest -s)"
+	@echo "make ee-context  the AWX/AAP execution environment build context (ee/context)"
 	@echo "make bench       the benchmark: prints figures, asserts nothing"
 
 deps: lab-deps venv collection-link
@@ -94,6 +95,13 @@ bad-inputs: lab-up
 
 site-test: lab-up
 	$(BIN)/pytest -p no:cacheprovider -rs -s tests/integration/test_site.py
+
+# The execution environment's build context (ansible-builder create) in ee/context.
+ee-context: deps
+	rm -f ee/cloudstack-hypervisors*.tar.gz
+	$(BIN)/ansible-galaxy collection build --force --output-path ee/ .
+	mv ee/cloudstack-hypervisors-*.tar.gz ee/cloudstack-hypervisors.tar.gz
+	$(BIN)/ansible-builder create -f ee/execution-environment.yml -c ee/context
 
 bench: deps
 	$(PY) tests/bench/benchmark.py
