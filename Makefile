@@ -18,7 +18,7 @@ APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnup
                 python3 python3-venv rsync git make ca-certificates
 
 .PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
-        lint sanity build unit ee-context molecule integration drift bad-inputs lost-host site-test bench test clean
+        lint sanity build unit docs ee-context molecule integration drift bad-inputs lost-host site-test bench test clean
 
 help:
 	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
@@ -26,6 +26,7 @@ help:
 	@echo "make lab-up / lab-down / lab-status"
 	@echo "make lint sanity build unit molecule integration"
 	@echo "make drift | bad-inputs | lost-host | site-test   one integration suite (pytest -s)"
+	@echo "make docs        lint the collection docs, build the HTML site (build/docsite/html)"
 	@echo "make ee-context  the AWX/AAP execution environment build context (ee/context)"
 	@echo "make bench       the benchmark: prints figures, asserts nothing"
 
@@ -95,6 +96,11 @@ bad-inputs: lab-up
 
 site-test: lab-up
 	$(BIN)/pytest -p no:cacheprovider -rs -s tests/integration/test_site.py
+
+# The collection's HTML documentation site (build/docsite/html) and the docs lint.
+docs: deps
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	docs/build-site.sh
 
 # The execution environment's build context (ansible-builder create) in ee/context.
 ee-context: deps

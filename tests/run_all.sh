@@ -62,6 +62,7 @@ stage unit          pytest -q tests/unit
 stage lint          ansible-lint --profile production
 stage sanity        tests/sanity.sh
 stage build         tests/build.sh
+stage docs          bash -c 'antsibull-docs lint-collection-docs --plugin-docs . && docs/build-site.sh'
 bg_wait images
 stage molecule      python3 tests/molecule_matrix.py $SUITES
 if [ "${CSHV_INTEGRATION:-1}" = 1 ]; then
