@@ -18,13 +18,13 @@ APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnup
                 python3 python3-venv rsync git make ca-certificates
 
 .PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
-        lint sanity build unit docs ee-context molecule integration drift bad-inputs lost-host site-test bench test clean
+        lint sanity build unit units-ansible-test docs ee-context molecule integration drift bad-inputs lost-host site-test bench test clean
 
 help:
 	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
 	@echo "make test        set up and run every gate and test (CI)"
 	@echo "make lab-up / lab-down / lab-status"
-	@echo "make lint sanity build unit molecule integration"
+	@echo "make lint sanity build unit units-ansible-test docs molecule integration"
 	@echo "make drift | bad-inputs | lost-host | site-test   one integration suite (pytest -s)"
 	@echo "make docs        lint the collection docs, build the HTML site (build/docsite/html)"
 	@echo "make ee-context  the AWX/AAP execution environment build context (ee/context)"
@@ -77,6 +77,10 @@ build: deps
 
 unit: deps
 	$(BIN)/pytest -q tests/unit
+
+# The same unit tests under ansible-test units (and the same number of them).
+units-ansible-test: deps
+	tests/units_ansible_test.sh
 
 molecule: deps
 	tests/molecule.sh $(SUITES)

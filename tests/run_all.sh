@@ -59,6 +59,7 @@ declare -A bg_pids
 
 bg_start images    images
 stage unit          pytest -q tests/unit
+stage units         tests/units_ansible_test.sh
 stage lint          ansible-lint --profile production
 stage sanity        tests/sanity.sh
 stage build         tests/build.sh

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from helpers import fail_module, run_module
+from ansible_collections.cloudstack.hypervisors.tests.unit.helpers import fail_module, run_module
 
 from ansible_collections.cloudstack.hypervisors.plugins.modules import conf_keys
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from ansible.module_utils import basic
 
-from helpers import FakeCommands, fail_module, run_module
+from ansible_collections.cloudstack.hypervisors.tests.unit.helpers import FakeCommands, fail_module, run_module
 
 from ansible_collections.cloudstack.hypervisors.plugins.modules import ovs_fakebridge
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute, _netpersist

@@ -15,7 +15,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from helpers import FakeCommands, ModuleExit, ModuleFail, fail_module, module_env, run_module
+from ansible_collections.cloudstack.hypervisors.tests.unit.helpers import FakeCommands, ModuleExit, ModuleFail, fail_module, module_env, run_module
 
 from ansible_collections.cloudstack.hypervisors.plugins.modules import selinux_permissive
 
