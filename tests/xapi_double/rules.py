@@ -1,0 +1,524 @@
+# Copyright (c) 2026 The cloudstack.hypervisors authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The behaviour of the calls that do more than read or write one field.
+
+Each rule names the xapi source it follows (xapi-project/xen-api master e2ee48d,
+Aug 2026; paths relative to that repository).  The code is written for this double
+from reading those sources; nothing is copied.  Error codes are the strings of
+``ocaml/xapi-consts/api_errors.ml`` (note several have no ``POOL_`` prefix:
+``HOSTS_NOT_COMPATIBLE``, ``HOSTS_NOT_HOMOGENEOUS``, ``JOINING_HOST_*``).
+"""
+from __future__ import annotations
+
+from .model import NULL, XapiError, new_ref
+
+AUTH_FAILURE_MESSAGE = 'Authentication failure'
+
+
+# --------------------------------------------------------------------------- session
+def login(world, sim, uname, pwd, originator=''):
+    """session.login_with_password on sim's endpoint.
+
+    ``ocaml/xapi/xapi_session.ml: login_with_password``: a pool member (slave) refuses
+    every password login with HOST_IS_SLAVE [master address] *before* looking at the
+    credentials; a wrong local-superuser password gives SESSION_AUTHENTICATION_FAILED
+    [uname, PAM message] (``thread_delay_and_raise_error``; the 5 s anti-brute-force
+    delay is not reproduced).
+    """
+    pool = world.pool_of_host(sim.host_ref)
+    master = world.master_of(pool)
+    if master != sim.host_ref:
+        raise XapiError('HOST_IS_SLAVE', world.rec('host', master)['address'])
+    if uname != sim.username or pwd != sim.password:
+        raise XapiError('SESSION_AUTHENTICATION_FAILED', uname, AUTH_FAILURE_MESSAGE)
+    ref = new_ref()
+    world.sessions[ref] = {'pool': pool, 'host': sim.name, 'user': uname, 'originator': originator}
+    return ref
+
+
+def session_pool(world, sim, session):
+    """The pool a session is valid in, or SESSION_INVALID [ref].
+
+    A session lives in its pool's database; when the host it was made on restarts its
+    toolstack (pool.join, pool.eject) every session made there is gone
+    (``xapi_session.ml``: sessions are database rows; the joiner's database is replaced).
+    """
+    info = world.sessions.get(session) if isinstance(session, str) else None
+    if info is None or info['host'] != sim.name or world.pool_of_host(sim.host_ref) != info['pool'] \
+            or world.master_of(info['pool']) != sim.host_ref:
+        raise XapiError('SESSION_INVALID', session)
+    return info['pool']
+
+
+def drop_sessions_of(world, sim_name):
+    for ref in [r for r, info in world.sessions.items() if info['host'] == sim_name]:
+        del world.sessions[ref]
+
+
+# --------------------------------------------------------------------------- helpers
+def management_pif(world, pool, host):
+    pifs = world.find(pool, 'PIF', host=host, management=True)
+    return pifs[0] if pifs else NULL
+
+
+def bridge_position(world, pif):
+    """``xapi_pif_helpers.ml: get_pif_position``: N of the PIF's network bridge ``xenbrN``."""
+    bridge = world.rec('network', world.rec('PIF', pif)['network'])['bridge']
+    if bridge.startswith('xenbr') and bridge[5:].isdigit():
+        return int(bridge[5:])
+    return None
+
+
+def vlan_tag_of_management(world, pool, host):
+    pif = management_pif(world, pool, host)
+    return world.rec('PIF', pif)['VLAN'] if pif != NULL else -1
+
+
+# --------------------------------------------------------------------------- pool.join
+def pool_join(world, sim, pool, master_address, master_username, master_password, force=False):
+    """pool.join / pool.join_force, called with a session on the joining host.
+
+    ``ocaml/xapi/xapi_pool.ml: join_common``: first log in to the master with the given
+    credentials (a wrong password propagates SESSION_AUTHENTICATION_FAILED; an address
+    nobody answers on gives JOINING_HOST_CONNECTION_FAILED, from ``rpc``), then
+    ``pre_join_checks`` in its order, then the database merge.
+    """
+    target = world.sim_by_address(master_address)
+    if target is None or target.endpoint is None:
+        # xapi_pool.ml: rpc -> Connection_reset -> pool_joining_host_connection_failed
+        raise XapiError('JOINING_HOST_CONNECTION_FAILED')
+    # xapi_pool.ml: join_common logs in on the master first (HOST_IS_SLAVE / auth failure propagate)
+    login(world, target, master_username, master_password, 'xapi pool join')
+    mpool = world.pool_of_host(target.host_ref)
+    mhost = world.master_of(mpool)
+    me = sim.host_ref
+    pre_join_checks(world, sim, pool, me, mpool, mhost, force)
+    merge_into_pool(world, sim, pool, mpool, mhost)
+
+
+def pre_join_checks(world, sim, pool, me, mpool, mhost, force):
+    """``xapi_pool.ml: pre_join_checks`` -- the asserts the double can model, in xapi's order."""
+    myrec = world.rec('host', me)
+    mrec = world.rec('host', mhost)
+    mysw = myrec['software_version']
+    msw = mrec['software_version']
+    # 1. assert_pool_size_unrestricted: LICENCE_RESTRICTION [Pool_size] when the pool's licence
+    #    restricts pool size (xapi_globs.ml: restricted_pool_size = 3)
+    if world.rec('pool', mpool).get('restrictions', {}).get('restrict_pool_size') == 'true' \
+            and len(world.visible(mpool, 'host')) >= 3:
+        raise XapiError('LICENCE_RESTRICTION', 'Pool_size')
+    # 2. assert_management_interface_exists -> HOST_STILL_BOOTING
+    if management_pif(world, pool, me) == NULL:
+        raise XapiError('HOST_STILL_BOOTING')
+    # 3. ha_is_not_enable_on_me / ha_is_not_enable_on_the_distant_pool -> HA_IS_ENABLED
+    if world.rec('pool', pool)['ha_enabled']:
+        raise XapiError('HA_IS_ENABLED')
+    if world.rec('pool', mpool)['ha_enabled']:
+        raise XapiError('HA_IS_ENABLED')
+    # 4. assert_not_joining_myself: the master's uuid is mine
+    if mrec['uuid'] == myrec['uuid']:
+        msg = 'Host is already part of a pool' if len(world.visible(pool, 'host')) > 1 \
+            else 'Host cannot become slave of itself'
+        raise XapiError('OPERATION_NOT_ALLOWED', msg)
+    # 5. assert_i_know_of_no_other_hosts
+    if len(world.visible(pool, 'host')) > 1:
+        raise XapiError('JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS')
+    # 6. assert_no_running_vms_on_me (control domain excluded)
+    for vm in world.visible(pool, 'VM').values():
+        if not vm['is_control_domain'] and vm['power_state'] == 'Running':
+            raise XapiError('JOINING_HOST_CANNOT_HAVE_RUNNING_VMS')
+    # 7. assert_hosts_compatible: (platform_version, product_brand or platform_name) must be equal
+    def compat(sw):
+        return (sw.get('platform_version'), sw.get('product_brand', sw.get('platform_name')))
+    if compat(mysw) != compat(msw):
+        raise XapiError('HOSTS_NOT_COMPATIBLE')
+    # 8. assert_hosts_homogeneous (skipped by join_force): xapi version, brand, git_id, linux pack
+    #    (not the build number, CA-249786), then the CPU vendor
+    if not force:
+        def homog(sw):
+            return (sw.get('xapi', ''), sw.get('product_brand', sw.get('platform_name', '')), sw.get('git_id', ''),
+                    'xs:linux' in sw)
+        if homog(mysw) != homog(msw):
+            raise XapiError('HOSTS_NOT_HOMOGENEOUS', 'Software version differs')
+        if myrec['cpu_info'].get('vendor') != world.rec('pool', mpool)['cpu_info'].get('vendor'):
+            raise XapiError('HOSTS_NOT_HOMOGENEOUS', 'CPUs differ')
+    # 9. assert_no_shared_srs_on_me
+    if any(sr['shared'] for sr in world.visible(pool, 'SR').values()):
+        raise XapiError('JOINING_HOST_CANNOT_CONTAIN_SHARED_SRS')
+    # 10. assert_no_bonds_on_me (xen-api PR 2046)
+    if world.visible(pool, 'Bond'):
+        raise XapiError('POOL_JOINING_HOST_HAS_BONDS')
+    # 11. (tunnels, SR-IOV: not modelled)  assert_no_non_management_vlans_on_me
+    for vlan in world.visible(pool, 'VLAN').values():
+        if not world.rec('PIF', vlan['untagged_PIF'])['management']:
+            raise XapiError('POOL_JOINING_HOST_HAS_NON_MANAGEMENT_VLANS')
+    # 12. assert_management_vlan_are_same: params = [my tag, master's tag] (-1 = untagged)
+    mine = vlan_tag_of_management(world, pool, me)
+    theirs = vlan_tag_of_management(world, mpool, mhost)
+    if mine != theirs:
+        raise XapiError('POOL_JOINING_HOST_MANAGEMENT_VLAN_DOES_NOT_MATCH', str(mine), str(theirs))
+    # 13. assert_homogeneous_vswitch_configuration: my backend vs the master's software_version
+    #     network_backend (missing key = bridge)
+    if sim.backend != msw.get('network_backend', 'bridge'):
+        raise XapiError('OPERATION_NOT_ALLOWED', 'Network backends differ')
+    # 14. assert_api_version_matches: params ["my.major.minor", "master's"]
+    if (myrec['API_version_major'], myrec['API_version_minor']) != (mrec['API_version_major'],
+                                                                    mrec['API_version_minor']):
+        raise XapiError('POOL_JOINING_HOST_MUST_HAVE_SAME_API_VERSION',
+                        '%s.%s' % (myrec['API_version_major'], myrec['API_version_minor']),
+                        '%s.%s' % (mrec['API_version_major'], mrec['API_version_minor']))
+    # 15. assert_db_schema_matches: params [mine, master's]
+    if not mysw.get('db_schema') or mysw.get('db_schema') != msw.get('db_schema'):
+        raise XapiError('POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA', mysw.get('db_schema', ''),
+                        msw.get('db_schema', ''))
+    # 16. assert_tls_verification_matches
+    if world.rec('pool', pool)['tls_verification_enabled'] != world.rec('pool', mpool)['tls_verification_enabled']:
+        raise XapiError('POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH')
+
+
+def merge_into_pool(world, sim, pool, mpool, mhost):
+    """What the join leaves in the master's database, and what the joiner does on restart.
+
+    * ``xapi_pool.ml: create_or_get_host_on_master``: the host record is copied (other_config
+      too); the double keeps its ref and uuid.
+    * ``xapi_pool.ml: create_or_get_network_on_master``: a physical network (bridge
+      ``xenbrN``) is merged with the master's network of the same bridge; otherwise the
+      joiner's network is created on the master.
+    * ``xapi_pool.ml: create_or_get_pif_on_master`` (``PIF.pool_introduce``): the PIF keeps
+      its IP configuration, other_config and disallow_unplug.
+    * after the toolstack restart, ``sync_networking.ml: copy_bonds_from_master`` recreates
+      the master's bonds on the new member (see ``copy_bonds_from_master`` below).
+    """
+    me = sim.host_ref
+    net_map = {}
+    for net, nrec in list(world.visible(pool, 'network').items()):
+        same = world.find(mpool, 'network', bridge=nrec['bridge']) if nrec['bridge'].startswith('xenbr') else []
+        if same:
+            net_map[net] = same[0]
+            world.delete('network', net)
+        else:
+            world.owner[net] = mpool
+            net_map[net] = net
+    for cls in ('host', 'PIF', 'PIF_metrics', 'VLAN', 'VM', 'VM_metrics', 'SR', 'PBD'):
+        for ref in list(world.visible(pool, cls)):
+            world.owner[ref] = mpool
+    for pif in world.find(mpool, 'PIF', host=me):
+        rec = world.rec('PIF', pif)
+        rec['network'] = net_map.get(rec['network'], rec['network'])
+    world.delete('pool', pool)
+    drop_sessions_of(world, sim.name)
+    world.rec('host', me)['enabled'] = True
+    copy_bonds_from_master(world, mpool, mhost, me)
+
+
+def copy_bonds_from_master(world, pool, master, me):
+    """``sync_networking.ml: copy_bonds_from_master`` (run by a member at toolstack start).
+
+    For each bond on the master: the member PIFs are found by position (the N of the
+    member's network bridge ``xenbrN``, ``xapi_pif_helpers.ml: get_pif_position``); if the
+    member has no bond on that network yet, ``Xapi_bond.create`` is called with the master
+    bond's network, mode and properties (MAC ""), with the member matching the master's
+    MAC-donor slave first.  Missing NICs give a partial bond; no NICs at all, no bond.
+    """
+    my_physical = [(p, bridge_position(world, p)) for p in world.find(pool, 'PIF', host=me, physical=True)]
+    for bond_ref in list(world.visible(pool, 'Bond')):
+        bond = world.rec('Bond', bond_ref)
+        bmaster = world.rec('PIF', bond['master'])
+        if bmaster['host'] != master:
+            continue
+        network = bmaster['network']
+        slaves = world.find(pool, 'PIF', bond_slave_of=bond_ref)
+        positions = [bridge_position(world, s) for s in slaves]
+        donor = [bridge_position(world, s) for s in slaves if world.rec('PIF', s)['MAC'] == bmaster['MAC']]
+        mine = [p for p, pos in my_physical if pos is not None and pos in positions]
+        if len(donor) == 1:
+            first = [p for p, pos in my_physical if pos == donor[0] and p in mine]
+            if first:
+                mine = first + [p for p in mine if p != first[0]]
+        if world.find(pool, 'PIF', host=me, network=network):
+            continue
+        if not mine:
+            continue
+        bond_create(world, pool, network, mine, '', bond['mode'], dict(bond['properties']), check_network=False)
+
+
+# --------------------------------------------------------------------------- pool.eject
+def pool_eject(world, pool, host):
+    """pool.eject on the master (``xapi_pool.ml: eject``).
+
+    Ejecting the master raises ``Cannot_eject_master``, an OCaml exception that xapi's
+    dispatcher reports as INTERNAL_ERROR.  Otherwise the host record (and everything
+    on it) leaves the pool's database, and the ejected host reboots into a fresh
+    standalone pool (``eject_self``): management back on its first NIC with its address,
+    no bonds, default network names.
+    """
+    if world.master_of(pool) == host:
+        raise XapiError('INTERNAL_ERROR', 'Xapi_pool.Cannot_eject_master')
+    sim = world.sim_by_ref(host)
+    world.remove_host_objects(host)
+    drop_sessions_of(world, sim.name)
+    world.fresh_host(sim)
+
+
+# --------------------------------------------------------------------------- Bond
+BOND_PROPERTY_RULES = {
+    # xapi_bond.ml: requirements_of_mode `lacp (key -> (default, validator))
+    'lacp': {
+        'hashing_algorithm': ('tcpudp_ports', lambda v: v in ('src_mac', 'tcpudp_ports')),
+        'lacp-time': ('slow', lambda v: v in ('fast', 'slow')),
+        'lacp-aggregation-key': (None, lambda v: v.lstrip('-').isdigit()),
+        'lacp-fallback-ab': ('true', lambda v: v in ('true', 'false')),
+    },
+}
+
+
+def validate_properties(mode, properties):
+    """``xapi_bond.ml: requirements_of_mode`` + ``map_check.ml: validate_kvpair / add_defaults``.
+
+    For lacp only the four known keys are accepted with valid values
+    (INVALID_VALUE [properties, key] / [key, value]); other modes take no properties
+    (any key is INVALID_VALUE).  Defaults are added for lacp.
+    """
+    rules = BOND_PROPERTY_RULES.get(mode, {})
+    for key, value in properties.items():
+        if key not in rules:
+            raise XapiError('INVALID_VALUE', 'properties', key)
+        if not rules[key][1](value):
+            raise XapiError('INVALID_VALUE', key, value)
+    out = dict(properties)
+    for key, (default, _check) in rules.items():
+        if default is not None and key not in out:
+            out[key] = default
+    return out
+
+
+def choose_bond_device(world, pool, host):
+    """``xapi_bond.ml: choose_bond_device_name``: the first ``bondN`` (N >= 0) unused on the host."""
+    used = set()
+    for pif in world.find(pool, 'PIF', host=host):
+        if world.find(pool, 'Bond', master=pif):
+            used.add(world.rec('PIF', pif)['device'])
+    n = 0
+    while 'bond%d' % n in used:
+        n += 1
+    return 'bond%d' % n
+
+
+def move_configuration(world, src, dst):
+    """``xapi_bond.ml: move_configuration``: IP config of src goes to dst, src is left with none."""
+    s = world.rec('PIF', src)
+    d = world.rec('PIF', dst)
+    for key in ('ip_configuration_mode', 'IP', 'netmask', 'gateway', 'DNS'):
+        d[key] = s[key]
+    s.update({'ip_configuration_mode': 'None', 'IP': '', 'netmask': '', 'gateway': '', 'DNS': ''})
+
+
+def move_management(world, src, dst):
+    """``xapi_bond.ml: move_management`` (-> host.management_reconfigure): only dst is management."""
+    world.rec('PIF', src)['management'] = False
+    world.rec('PIF', dst)['management'] = True
+    world.rec('PIF', dst)['currently_attached'] = True
+
+
+def bond_create(world, pool, network, members, mac, mode, properties, check_network=True):
+    """Bond.create (``message_forwarding.ml: Bond.create`` then ``xapi_bond.ml: create``).
+
+    Order of the checks as in the sources:
+    * no members -> PIF_BOND_NEEDS_MORE_MEMBERS (message_forwarding; xapi accepts a
+      single member -- only the empty list is refused);
+    * the network already has a PIF on that host -> NETWORK_ALREADY_CONNECTED [network, pif]
+      (``xapi_pif.ml: assert_no_other_local_pifs``);
+    * a MAC that is not "" must be valid -> MAC_INVALID [mac];
+    * properties validated for the mode (``requirements_of_mode``);
+    * each member: already a bond slave -> PIF_ALREADY_BONDED [pif]; a VLAN PIF ->
+      PIF_VLAN_EXISTS [device] (``xapi_pif_helpers.ml: bond_is_allowed_on_pif``);
+    * members on more than one host -> PIF_CANNOT_BOND_CROSS_HOST;
+    * differing PIF properties -> INCOMPATIBLE_PIF_PROPERTIES;
+    * more than one member with an IP -> PIF_BOND_MORE_THAN_ONE_IP.
+    Then: master PIF ``bondN`` on the network (MTU from the network is left to plug),
+    primary slave = the management member, else the first member with an IP, else the
+    first member; its IP config moves to the master, management moves to the master,
+    disallow_unplug moves to the master if any member had it.  The mode is not checked
+    against the network backend: xapi accepts lacp on a bridge-backend host
+    (xcp-networkd turns it into a Linux 802.3ad bond), so "lacp needs openvswitch" is a
+    support statement of the vendors' docs, not an xapi refusal.
+    """
+    if not members:
+        raise XapiError('PIF_BOND_NEEDS_MORE_MEMBERS')
+    members = list(dict.fromkeys(members))   # xapi: List.setify
+    host = world.rec('PIF', members[0])['host']
+    if check_network:
+        existing = world.find(pool, 'PIF', host=host, network=network)
+        if existing:
+            raise XapiError('NETWORK_ALREADY_CONNECTED', network, existing[0])
+    if mac and not is_valid_mac(mac):
+        raise XapiError('MAC_INVALID', mac)
+    properties = validate_properties(mode, properties)
+    recs = [world.rec('PIF', m) for m in members]
+    mgmt = [m for m, r in zip(members, recs) if r['management']]
+    with_ip = [m for m, r in zip(members, recs) if r['ip_configuration_mode'] != 'None']
+    primary = mgmt[0] if mgmt else (with_ip[0] if with_ip else members[0])
+    for m, r in zip(members, recs):
+        if r['bond_slave_of'] != NULL and r['bond_slave_of'] in world.tables['Bond']:
+            raise XapiError('PIF_ALREADY_BONDED', m)
+        if r['VLAN'] != -1:
+            raise XapiError('PIF_VLAN_EXISTS', r['device'])
+    if len({r['host'] for r in recs}) != 1:
+        raise XapiError('PIF_CANNOT_BOND_CROSS_HOST')
+    if any(r['properties'] != recs[0]['properties'] for r in recs):
+        raise XapiError('INCOMPATIBLE_PIF_PROPERTIES')
+    if len(with_ip) > 1:
+        raise XapiError('PIF_BOND_MORE_THAN_ONE_IP')
+    device = choose_bond_device(world, pool, host)
+    metrics = world.add('PIF_metrics', pool, {
+        'carrier': True, 'vendor_name': '', 'device_name': '', 'speed': 0, 'duplex': True,
+        'pci_bus_path': '', 'other_config': {},
+    })
+    master = world.add('PIF', pool, {
+        'device': device, 'network': network, 'host': host,
+        'MAC': mac or world.rec('PIF', primary)['MAC'], 'MTU': world.rec('network', network)['MTU'], 'VLAN': -1,
+        'metrics': metrics, 'physical': False, 'currently_attached': False, 'ip_configuration_mode': 'None',
+        'IP': '', 'netmask': '', 'gateway': '', 'DNS': '', 'bond_slave_of': NULL, 'management': False,
+        'other_config': {}, 'disallow_unplug': False, 'ipv6_configuration_mode': 'None', 'IPv6': [''],
+        'ipv6_gateway': '', 'primary_address_type': 'IPv4', 'managed': True,
+        'properties': dict(recs[0]['properties']), 'capabilities': [],
+    })
+    bond = world.add('Bond', pool, {
+        'master': master, 'other_config': {}, 'primary_slave': primary, 'mode': mode,
+        'properties': properties, 'links_up': len(members), 'auto_update_mac': not mac,
+    })
+    for m in members:
+        world.rec('PIF', m)['bond_slave_of'] = bond
+        world.rec('PIF', m)['currently_attached'] = False
+    move_configuration(world, primary, master)
+    if mgmt:
+        move_management(world, mgmt[0], master)
+    world.rec('PIF', master)['currently_attached'] = True
+    if any(r['disallow_unplug'] for r in recs):
+        world.rec('PIF', master)['disallow_unplug'] = True
+        for r in recs:
+            r['disallow_unplug'] = False
+    return bond
+
+
+def bond_destroy(world, pool, bond):
+    """Bond.destroy (``xapi_bond.ml: destroy``): IP config and management go back to the
+    primary slave, the members are plugged, the master PIF and the Bond are deleted."""
+    rec = world.rec('Bond', bond)
+    master = rec['master']
+    primary = rec['primary_slave']
+    members = world.find(pool, 'PIF', bond_slave_of=bond)
+    move_configuration(world, master, primary)
+    if world.rec('PIF', master)['management']:
+        move_management(world, master, primary)
+    for m in members:
+        world.rec('PIF', m)['bond_slave_of'] = NULL
+        world.rec('PIF', m)['currently_attached'] = True
+    if world.rec('PIF', master)['disallow_unplug']:
+        world.rec('PIF', primary)['disallow_unplug'] = True
+    metrics = world.rec('PIF', master)['metrics']
+    if metrics in world.tables['PIF_metrics']:
+        world.delete('PIF_metrics', metrics)
+    world.delete('PIF', master)
+    world.delete('Bond', bond)
+
+
+def bond_set_mode(world, bond, mode):
+    """Bond.set_mode (``xapi_bond.ml: set_mode``): properties are reset to the new mode's defaults."""
+    rec = world.rec('Bond', bond)
+    rec['mode'] = mode
+    rec['properties'] = validate_properties(mode, {})
+
+
+def bond_set_property(world, bond, name, value):
+    """Bond.set_property (``xapi_bond.ml: set_property``): validated against the *current* mode."""
+    rec = world.rec('Bond', bond)
+    rules = BOND_PROPERTY_RULES.get(rec['mode'], {})
+    if name not in rules:
+        raise XapiError('INVALID_VALUE', 'properties', name)
+    if not rules[name][1](value):
+        raise XapiError('INVALID_VALUE', name, value)
+    rec['properties'][name] = value
+
+
+def is_valid_mac(mac):
+    parts = mac.split(':')
+    return len(parts) == 6 and all(len(p) == 2 and all(c in '0123456789abcdefABCDEF' for c in p) for p in parts)
+
+
+# --------------------------------------------------------------------------- PIF
+def pif_reconfigure_ip(world, pool, pif, mode, ip, netmask, gateway, dns):
+    """PIF.reconfigure_ip (``xapi_pif.ml: reconfigure_ip``).
+
+    * a bond slave cannot carry IP config -> CANNOT_PLUG_BOND_SLAVE? no: xapi asserts
+      ``assert_no_protection_enabled`` and for Static mode validates IP and netmask
+      (``Helpers.assert_is_valid_ip`` -> INVALID_IP_ADDRESS_SPECIFIED [field]);
+    * mode None on the management PIF -> PIF_IS_MANAGEMENT_INTERFACE [pif]
+      (``assert_no_management``... only when the PIF is management and mode = None).
+    """
+    rec = world.rec('PIF', pif)
+    if mode == 'Static':
+        if not is_valid_ip(ip):
+            raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', 'IP')
+        if not is_valid_ip(netmask):
+            raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', 'netmask')
+        if gateway and not is_valid_ip(gateway):
+            raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', 'gateway')
+    if mode == 'None' and rec['management']:
+        raise XapiError('PIF_IS_MANAGEMENT_INTERFACE', pif)
+    if mode == 'Static':
+        rec.update({'ip_configuration_mode': 'Static', 'IP': ip, 'netmask': netmask, 'gateway': gateway, 'DNS': dns})
+    elif mode == 'DHCP':
+        rec.update({'ip_configuration_mode': 'DHCP', 'IP': '', 'netmask': '', 'gateway': gateway, 'DNS': dns})
+    else:
+        rec.update({'ip_configuration_mode': 'None', 'IP': '', 'netmask': '', 'gateway': '', 'DNS': ''})
+    rec['currently_attached'] = True
+
+
+def is_valid_ip(text):
+    parts = text.split('.')
+    return len(parts) == 4 and all(p.isdigit() and 0 <= int(p) <= 255 for p in parts)
+
+
+def pif_unplug(world, pool, pif):
+    """PIF.unplug (``xapi_pif.ml: unplug``): refused with PIF_DOES_NOT_ALLOW_UNPLUG [pif]
+    when disallow_unplug is set (``xapi_network_attach_helpers.ml:
+    assert_pif_disallow_unplug_not_set``), PIF_IS_MANAGEMENT_INTERFACE [pif] for management."""
+    rec = world.rec('PIF', pif)
+    if rec['disallow_unplug']:
+        raise XapiError('PIF_DOES_NOT_ALLOW_UNPLUG', pif)
+    if rec['management']:
+        raise XapiError('PIF_IS_MANAGEMENT_INTERFACE', pif)
+    rec['currently_attached'] = False
+
+
+def pif_plug(world, pool, pif):
+    """PIF.plug (``xapi_pif.ml: plug``): a bond slave cannot be plugged -> CANNOT_PLUG_BOND_SLAVE [pif]."""
+    rec = world.rec('PIF', pif)
+    if rec['bond_slave_of'] != NULL and rec['bond_slave_of'] in world.tables['Bond']:
+        raise XapiError('CANNOT_PLUG_BOND_SLAVE', pif)
+    rec['currently_attached'] = True
+
+
+# --------------------------------------------------------------------------- VM / host
+def vm_set_memory_limits(world, vm, static_min, static_max, dynamic_min, dynamic_max):
+    """VM.set_memory_limits on the control domain (``xapi_vm.ml: set_memory_limits``).
+
+    Constraint ``static_min <= dynamic_min <= dynamic_max <= static_max``
+    (``vm_memory_constraints.ml``) -> MEMORY_CONSTRAINT_VIOLATION [reason].  For the
+    running control domain xapi records the new values and sets
+    ``requires_reboot`` (``xapi_vm.ml: set_dom0_memory``: dom0_mem= goes on the Xen
+    command line, effective after a host reboot); memory_target stays as it is.
+    """
+    if not static_min <= dynamic_min <= dynamic_max <= static_max:
+        raise XapiError('MEMORY_CONSTRAINT_VIOLATION',
+                        'Memory limits must satisfy: static_min <= dynamic_min <= dynamic_max <= static_max')
+    rec = world.rec('VM', vm)
+    changed = (rec['memory_static_min'], rec['memory_static_max'], rec['memory_dynamic_min'],
+               rec['memory_dynamic_max']) != (static_min, static_max, dynamic_min, dynamic_max)
+    rec.update({'memory_static_min': static_min, 'memory_static_max': static_max,
+                'memory_dynamic_min': dynamic_min, 'memory_dynamic_max': dynamic_max})
+    if rec['is_control_domain'] and changed:
+        rec['requires_reboot'] = True
+    elif not rec['is_control_domain']:
+        rec['memory_target'] = dynamic_max
