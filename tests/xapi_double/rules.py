@@ -272,24 +272,29 @@ BOND_PROPERTY_RULES = {
 }
 
 
-def validate_properties(mode, properties):
-    """``xapi_bond.ml: requirements_of_mode`` + ``map_check.ml: validate_kvpair / add_defaults``.
+def validate_kvpair(rules, key, value):
+    """``map_check.ml: validate_kvpair``: an unknown key or a bad value is
+    INVALID_VALUE ["properties", "key = value"]."""
+    if key not in rules or not rules[key][1](value):
+        raise XapiError('INVALID_VALUE', 'properties', '%s = %s' % (key, value))
 
-    For lacp only the four known keys are accepted with valid values
-    (INVALID_VALUE [properties, key] / [key, value]); other modes take no properties
-    (any key is INVALID_VALUE).  Defaults are added for lacp.
-    """
-    rules = BOND_PROPERTY_RULES.get(mode, {})
-    for key, value in properties.items():
-        if key not in rules:
-            raise XapiError('INVALID_VALUE', 'properties', key)
-        if not rules[key][1](value):
-            raise XapiError('INVALID_VALUE', key, value)
+
+def add_defaults(rules, properties):
+    """``map_check.ml: add_defaults``: missing keys that have a default get it."""
     out = dict(properties)
     for key, (default, _check) in rules.items():
         if default is not None and key not in out:
             out[key] = default
     return out
+
+
+def validate_properties(mode, properties):
+    """``xapi_bond.ml: create``: every given property must be valid for the mode
+    (``requirements_of_mode``: only lacp has any), then lacp's defaults are added."""
+    rules = BOND_PROPERTY_RULES.get(mode, {})
+    for key, value in properties.items():
+        validate_kvpair(rules, key, value)
+    return add_defaults(rules, properties)
 
 
 def choose_bond_device(world, pool, host):
@@ -326,7 +331,7 @@ def bond_create(world, pool, network, members, mac, mode, properties, check_netw
     Order of the checks as in the sources:
     * no members -> PIF_BOND_NEEDS_MORE_MEMBERS (message_forwarding; xapi accepts a
       single member -- only the empty list is refused);
-    * the network already has a PIF on that host -> NETWORK_ALREADY_CONNECTED [network, pif]
+    * the network already has a PIF on that host -> NETWORK_ALREADY_CONNECTED [host, pif]
       (``xapi_pif.ml: assert_no_other_local_pifs``);
     * a MAC that is not "" must be valid -> MAC_INVALID [mac];
     * properties validated for the mode (``requirements_of_mode``);
@@ -350,7 +355,7 @@ def bond_create(world, pool, network, members, mac, mode, properties, check_netw
     if check_network:
         existing = world.find(pool, 'PIF', host=host, network=network)
         if existing:
-            raise XapiError('NETWORK_ALREADY_CONNECTED', network, existing[0])
+            raise XapiError('NETWORK_ALREADY_CONNECTED', host, existing[0])
     if mac and not is_valid_mac(mac):
         raise XapiError('MAC_INVALID', mac)
     properties = validate_properties(mode, properties)
@@ -424,20 +429,20 @@ def bond_destroy(world, pool, bond):
 
 
 def bond_set_mode(world, bond, mode):
-    """Bond.set_mode (``xapi_bond.ml: set_mode``): properties are reset to the new mode's defaults."""
+    """Bond.set_mode (``xapi_bond.ml: set_mode``): the properties that are valid for the new
+    mode are kept, the others dropped, and the new mode's defaults added."""
     rec = world.rec('Bond', bond)
+    rules = BOND_PROPERTY_RULES.get(mode, {})
+    kept = {k: v for k, v in rec['properties'].items() if k in rules and rules[k][1](v)}
     rec['mode'] = mode
-    rec['properties'] = validate_properties(mode, {})
+    rec['properties'] = add_defaults(rules, kept)
 
 
 def bond_set_property(world, bond, name, value):
-    """Bond.set_property (``xapi_bond.ml: set_property``): validated against the *current* mode."""
+    """Bond.set_property (``xapi_bond.ml: set_property``): validated against the bond's
+    *current* mode, so any property of a non-lacp bond is INVALID_VALUE."""
     rec = world.rec('Bond', bond)
-    rules = BOND_PROPERTY_RULES.get(rec['mode'], {})
-    if name not in rules:
-        raise XapiError('INVALID_VALUE', 'properties', name)
-    if not rules[name][1](value):
-        raise XapiError('INVALID_VALUE', name, value)
+    validate_kvpair(BOND_PROPERTY_RULES.get(rec['mode'], {}), name, value)
     rec['properties'][name] = value
 
 
@@ -448,31 +453,33 @@ def is_valid_mac(mac):
 
 # --------------------------------------------------------------------------- PIF
 def pif_reconfigure_ip(world, pool, pif, mode, ip, netmask, gateway, dns):
-    """PIF.reconfigure_ip (``xapi_pif.ml: reconfigure_ip``).
+    """PIF.reconfigure_ip (``xapi_pif.ml: reconfigure_ip``), in its order:
 
-    * a bond slave cannot carry IP config -> CANNOT_PLUG_BOND_SLAVE? no: xapi asserts
-      ``assert_no_protection_enabled`` and for Static mode validates IP and netmask
-      (``Helpers.assert_is_valid_ip`` -> INVALID_IP_ADDRESS_SPECIFIED [field]);
-    * mode None on the management PIF -> PIF_IS_MANAGEMENT_INTERFACE [pif]
-      (``assert_no_management``... only when the PIF is management and mode = None).
+    * HA enabled and the PIF attached (unless only DNS changes in Static mode) -> HA_IS_ENABLED;
+    * Static: IP and netmask must be valid IPv4 -> INVALID_IP_ADDRESS_SPECIFIED ["IP"] / ["netmask"]
+      (``helpers.ml: assert_is_valid_ip``);
+    * any mode: a non-empty IP, netmask or gateway must be valid (same error, field name);
+    * the management PIF cannot get mode None -> PIF_IS_MANAGEMENT_INTERFACE [pif].
+    Then mode, IP, netmask and gateway are stored *as given* (also for DHCP/None), DNS
+    keeps only the IPv4 entries.
     """
     rec = world.rec('PIF', pif)
+    same_static = (mode == 'Static' and rec['ip_configuration_mode'] == mode and rec['IP'] == ip
+                   and rec['netmask'] == netmask and rec['gateway'] == gateway)
+    if not same_static and rec['currently_attached'] and world.rec('pool', pool)['ha_enabled']:
+        raise XapiError('HA_IS_ENABLED')
     if mode == 'Static':
-        if not is_valid_ip(ip):
-            raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', 'IP')
-        if not is_valid_ip(netmask):
-            raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', 'netmask')
-        if gateway and not is_valid_ip(gateway):
-            raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', 'gateway')
-    if mode == 'None' and rec['management']:
+        for field, value in (('IP', ip), ('netmask', netmask)):
+            if not is_valid_ip(value):
+                raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', field)
+    for field, value in (('IP', ip), ('netmask', netmask), ('gateway', gateway)):
+        if value and not is_valid_ip(value):
+            raise XapiError('INVALID_IP_ADDRESS_SPECIFIED', field)
+    if rec['management'] and mode == 'None' and rec['primary_address_type'] == 'IPv4':
         raise XapiError('PIF_IS_MANAGEMENT_INTERFACE', pif)
-    if mode == 'Static':
-        rec.update({'ip_configuration_mode': 'Static', 'IP': ip, 'netmask': netmask, 'gateway': gateway, 'DNS': dns})
-    elif mode == 'DHCP':
-        rec.update({'ip_configuration_mode': 'DHCP', 'IP': '', 'netmask': '', 'gateway': gateway, 'DNS': dns})
-    else:
-        rec.update({'ip_configuration_mode': 'None', 'IP': '', 'netmask': '', 'gateway': '', 'DNS': ''})
-    rec['currently_attached'] = True
+    ipv4_dns = ','.join(d for d in dns.split(',') if d and is_valid_ip(d.strip()))
+    rec.update({'ip_configuration_mode': mode, 'IP': ip, 'netmask': netmask, 'gateway': gateway,
+                'DNS': ipv4_dns})
 
 
 def is_valid_ip(text):
@@ -481,44 +488,86 @@ def is_valid_ip(text):
 
 
 def pif_unplug(world, pool, pif):
-    """PIF.unplug (``xapi_pif.ml: unplug``): refused with PIF_DOES_NOT_ALLOW_UNPLUG [pif]
-    when disallow_unplug is set (``xapi_network_attach_helpers.ml:
-    assert_pif_disallow_unplug_not_set``), PIF_IS_MANAGEMENT_INTERFACE [pif] for management."""
+    """PIF.unplug (``xapi_pif.ml: unplug``), in its order: HA -> HA_IS_ENABLED; the
+    management PIF -> PIF_IS_MANAGEMENT_INTERFACE [pif] (``assert_not_management_pif``);
+    disallow_unplug -> PIF_DOES_NOT_ALLOW_UNPLUG [pif]
+    (``xapi_network_attach_helpers.ml: assert_pif_disallow_unplug_not_set``).
+    A bond slave is left as it is ("handled with the bond master")."""
     rec = world.rec('PIF', pif)
-    if rec['disallow_unplug']:
-        raise XapiError('PIF_DOES_NOT_ALLOW_UNPLUG', pif)
+    if rec['currently_attached'] and world.rec('pool', pool)['ha_enabled']:
+        raise XapiError('HA_IS_ENABLED')
     if rec['management']:
         raise XapiError('PIF_IS_MANAGEMENT_INTERFACE', pif)
-    rec['currently_attached'] = False
+    if rec['disallow_unplug']:
+        raise XapiError('PIF_DOES_NOT_ALLOW_UNPLUG', pif)
+    if rec['bond_slave_of'] == NULL:
+        rec['currently_attached'] = False
 
 
 def pif_plug(world, pool, pif):
-    """PIF.plug (``xapi_pif.ml: plug``): a bond slave cannot be plugged -> CANNOT_PLUG_BOND_SLAVE [pif]."""
+    """PIF.plug (``xapi_pif.ml: plug``): a bond slave is not brought up ("it has been up
+    with bond master") -- no error, no change; anything else becomes attached."""
     rec = world.rec('PIF', pif)
-    if rec['bond_slave_of'] != NULL and rec['bond_slave_of'] in world.tables['Bond']:
-        raise XapiError('CANNOT_PLUG_BOND_SLAVE', pif)
-    rec['currently_attached'] = True
+    if rec['bond_slave_of'] == NULL:
+        rec['currently_attached'] = True
 
 
 # --------------------------------------------------------------------------- VM / host
 def vm_set_memory_limits(world, vm, static_min, static_max, dynamic_min, dynamic_max):
-    """VM.set_memory_limits on the control domain (``xapi_vm.ml: set_memory_limits``).
+    """VM.set_memory_limits (``xapi_vm.ml: set_memory_limits``).
 
-    Constraint ``static_min <= dynamic_min <= dynamic_max <= static_max``
-    (``vm_memory_constraints.ml``) -> MEMORY_CONSTRAINT_VIOLATION [reason].  For the
-    running control domain xapi records the new values and sets
-    ``requires_reboot`` (``xapi_vm.ml: set_dom0_memory``: dom0_mem= goes on the Xen
-    command line, effective after a host reboot); memory_target stays as it is.
+    * a guest that is not Halted: xapi fails an internal assertion (INTERNAL_ERROR);
+    * ``xapi_vm_memory_constraints.ml: assert_valid_for_current_context``: for the control
+      domain the limits must be ordered *and pinned at static_max*
+      (dynamic_min = dynamic_max = static_max) -> MEMORY_CONSTRAINT_VIOLATION_MAXPIN
+      ["control domain"]; for a guest only ordered -> MEMORY_CONSTRAINT_VIOLATION_ORDER;
+    * the values are stored with target = dynamic_min (``Vm_memory_constraints.set``);
+    * a running control domain gets ``requires_reboot = true`` -- every time, even when
+      the values did not change (``set_dom0_memory`` writes dom0_mem= for the next boot).
     """
-    if not static_min <= dynamic_min <= dynamic_max <= static_max:
-        raise XapiError('MEMORY_CONSTRAINT_VIOLATION',
-                        'Memory limits must satisfy: static_min <= dynamic_min <= dynamic_max <= static_max')
     rec = world.rec('VM', vm)
-    changed = (rec['memory_static_min'], rec['memory_static_max'], rec['memory_dynamic_min'],
-               rec['memory_dynamic_max']) != (static_min, static_max, dynamic_min, dynamic_max)
+    if not rec['is_control_domain'] and rec['power_state'] != 'Halted':
+        raise XapiError('INTERNAL_ERROR',
+                        'assertion_failed: set_memory_limits should only be called when the VM is Halted')
+    ordered = static_min <= dynamic_min <= dynamic_max <= static_max
+    if rec['is_control_domain']:
+        if not (ordered and dynamic_min == dynamic_max == static_max):
+            raise XapiError('MEMORY_CONSTRAINT_VIOLATION_MAXPIN', 'control domain')
+    elif not ordered:
+        raise XapiError('MEMORY_CONSTRAINT_VIOLATION_ORDER')
     rec.update({'memory_static_min': static_min, 'memory_static_max': static_max,
-                'memory_dynamic_min': dynamic_min, 'memory_dynamic_max': dynamic_max})
-    if rec['is_control_domain'] and changed:
+                'memory_dynamic_min': dynamic_min, 'memory_dynamic_max': dynamic_max,
+                'memory_target': dynamic_min})
+    if rec['is_control_domain'] and rec['power_state'] == 'Running':
         rec['requires_reboot'] = True
-    elif not rec['is_control_domain']:
-        rec['memory_target'] = dynamic_max
+
+
+# --------------------------------------------------------------------------- host NTP (xapi >= 26)
+def host_set_ntp_mode(world, host, mode):
+    """host.set_ntp_mode (``xapi_host.ml: set_ntp_mode``): nothing happens when the mode is
+    unchanged; entering Custom with no custom servers -> INVALID_NTP_CONFIG ["Can't set
+    ntp_mode to Custom when ntp_custom_servers is empty"] -- set the servers first."""
+    rec = world.rec('host', host)
+    if rec['ntp_mode'] == mode:
+        return
+    if mode == 'Custom' and not rec['ntp_custom_servers']:
+        raise XapiError('INVALID_NTP_CONFIG', "Can't set ntp_mode to Custom when ntp_custom_servers is empty")
+    rec['ntp_mode'] = mode
+
+
+def host_set_ntp_custom_servers(world, host, servers):
+    """host.set_ntp_custom_servers (``xapi_host.ml``): an empty list while in Custom mode ->
+    INVALID_NTP_CONFIG; otherwise stored (and, in Custom mode, applied)."""
+    rec = world.rec('host', host)
+    if rec['ntp_mode'] == 'Custom' and not servers:
+        raise XapiError('INVALID_NTP_CONFIG', "Can't set ntp_custom_servers empty when ntp_mode is Custom")
+    rec['ntp_custom_servers'] = list(servers)
+
+
+def host_set_timezone(world, host, value):
+    """host.set_timezone (``xapi_host.ml: set_timezone``): timedatectl refuses an unknown zone
+    -> INVALID_VALUE ["timezone", value].  The double knows "UTC" and Area/City names."""
+    parts = value.split('/')
+    if not (value == 'UTC' or (len(parts) >= 2 and all(p and p[0].isupper() for p in parts))):
+        raise XapiError('INVALID_VALUE', 'timezone', value)
+    world.rec('host', host)['timezone'] = value

@@ -11,9 +11,11 @@ Dispatch order follows the generated server (``ocaml/idl/ocaml_backend/gen_serve
 unknown name -> MESSAGE_METHOD_UNKNOWN [name] (``server_helpers.ml: unknown_rpc_failure``);
 wrong number of parameters -> MESSAGE_PARAMETER_COUNT_MISMATCH [name, expected, received]
 counted without the session (``parameter_count_mismatch_failure``); then the parameters are
-unmarshalled (bad enum -> ``Rpc`` unmarshal failure, reported by xapi as
-INVALID_VALUE? no: see ``enum_value``); then the session is checked (SESSION_INVALID [ref]);
-then the call runs.
+unmarshalled -- a bad enum value, or a value of the wrong XML-RPC type, fails there with
+an exception that is not an ``Api_errors.Server_error``, which ``exnHelper.ml:
+error_of_exn`` reports as INTERNAL_ERROR [message] (enum names are compared
+case-insensitively: ``ocaml_utils.ml: ocaml_of_string_of_enum``; the double's message text
+is its own); then the session is checked (SESSION_INVALID [ref]); then the call runs.
 """
 from __future__ import annotations
 
@@ -100,11 +102,11 @@ class Dispatcher:
             try:
                 return int(value)
             except (TypeError, ValueError):
-                raise XapiError('FIELD_TYPE_ERROR', str(value)) from None
+                raise XapiError('INTERNAL_ERROR', 'Expected int64, got %s' % (value,)) from None
         if ptype == 'bool':
             if isinstance(value, bool):
                 return value
-            raise XapiError('FIELD_TYPE_ERROR', str(value))
+            raise XapiError('INTERNAL_ERROR', 'Expected bool, got %s' % (value,))
         if ptype.startswith('enum:'):
             # xapi's generated unmarshaller compares enum names case-insensitively and
             # rejects anything else ("Unknown enum value" -> failure)
@@ -112,14 +114,15 @@ class Dispatcher:
             for choice in allowed:
                 if isinstance(value, str) and value.lower() == choice.lower():
                     return choice
-            raise XapiError('ENUM_VALUE_INVALID', ptype[5:], str(value))  # see README: exact code unverified
+            raise XapiError('INTERNAL_ERROR', 'Expected one of %s, got %s' % (
+                ', '.join("'%s'" % c for c in allowed), value))
         if ptype == 'map' or ptype.startswith('record:'):
             if not isinstance(value, dict):
-                raise XapiError('FIELD_TYPE_ERROR', str(value))
+                raise XapiError('INTERNAL_ERROR', 'Expected struct, got %s' % (value,))
             return dict(value)
         if ptype.startswith('set:'):
             if not isinstance(value, (list, tuple)):
-                raise XapiError('FIELD_TYPE_ERROR', str(value))
+                raise XapiError('INTERNAL_ERROR', 'Expected array, got %s' % (value,))
             return list(value)
         return value
 
@@ -157,9 +160,10 @@ class Dispatcher:
         if prefix == 'set_':
             stored[field] = args[1]
         elif prefix == 'add_to_':
-            # xapi: add_to_<map> refuses an existing key (MAP_DUPLICATE_KEY [class, field, ref, key])
+            # db: add_to_<map> refuses an existing key: Db_exn.Duplicate_key (tbl, fld, uuid, key),
+            # reported as MAP_DUPLICATE_KEY [class, field, uuid, key] (exnHelper.ml: error_of_exn)
             if args[1] in stored[field]:
-                raise XapiError('MAP_DUPLICATE_KEY', cls, field, ref, args[1])
+                raise XapiError('MAP_DUPLICATE_KEY', cls, field, stored['uuid'], args[1])
             stored[field][args[1]] = args[2]
         elif prefix == 'remove_from_':
             stored[field].pop(args[1], None)
@@ -236,12 +240,15 @@ class Dispatcher:
         return ''
 
     def m_host_set_multipathing(self, pool, host, value):
-        self.world.check_ref(pool, 'host', host)['multipathing'] = value
+        # xapi_host.ml: set_multipathing keeps other_config:multipathing in step
+        rec = self.world.check_ref(pool, 'host', host)
+        rec['multipathing'] = value
+        rec['other_config']['multipathing'] = 'true' if value else 'false'
         return ''
 
     def m_host_set_iscsi_iqn(self, pool, host, value):
         rec = self.world.check_ref(pool, 'host', host)
-        # xapi_host.ml: set_iscsi_iqn -- empty value refused, other_config:iscsi_iqn kept in step
+        # xapi_host.ml: set_iscsi_iqn -- "" is INVALID_VALUE ["value", ""]; other_config:iscsi_iqn kept in step
         if value == '':
             raise XapiError('INVALID_VALUE', 'value', value)
         rec['iscsi_iqn'] = value
@@ -249,12 +256,13 @@ class Dispatcher:
         return ''
 
     def m_host_set_ntp_mode(self, pool, host, value):
-        rec = self.world.check_ref(pool, 'host', host)
-        rec['ntp_mode'] = value
+        self.world.check_ref(pool, 'host', host)
+        rules.host_set_ntp_mode(self.world, host, value)
         return ''
 
     def m_host_set_ntp_custom_servers(self, pool, host, value):
-        self.world.check_ref(pool, 'host', host)['ntp_custom_servers'] = list(value)
+        self.world.check_ref(pool, 'host', host)
+        rules.host_set_ntp_custom_servers(self.world, host, value)
         return ''
 
     def m_host_get_ntp_servers_status(self, pool, host):
@@ -267,13 +275,21 @@ class Dispatcher:
         return rec['ntp_mode'] != 'Disabled' and rec.get('_ntp_synchronized', True)
 
     def m_host_set_timezone(self, pool, host, value):
-        self.world.check_ref(pool, 'host', host)['timezone'] = value
+        self.world.check_ref(pool, 'host', host)
+        rules.host_set_timezone(self.world, host, value)
         return ''
 
     # ------------------------------------------------------------------ network
     def m_network_create(self, pool, args):
-        """network.create: a new network gets a fresh ``xapiN`` bridge unless one is given."""
+        """network.create(record): fields without a default in the datamodel (name_label,
+        name_description, other_config) must be in the record, as the generated record
+        unmarshaller requires them (``gen_api.ml``: ``assocer`` with no default; conservative:
+        a real xapi may be more lenient).  MTU defaults to 1500, managed to true; with no
+        bridge xapi picks a fresh ``xapiN`` (``xapi_network.ml: create``)."""
         world = self.world
+        for required in ('name_label', 'name_description', 'other_config'):
+            if required not in args:
+                raise XapiError('INTERNAL_ERROR', 'field %s missing from the network record' % required)
         used = {rec['bridge'] for rec in world.tables['network'].values()}
         bridge = args.get('bridge') or ''
         if not bridge:
@@ -284,10 +300,10 @@ class Dispatcher:
         try:
             mtu = int(args.get('MTU', 1500))
         except (TypeError, ValueError):
-            raise XapiError('FIELD_TYPE_ERROR', 'MTU') from None
+            raise XapiError('INTERNAL_ERROR', 'Expected int64, got %s' % (args.get('MTU'),)) from None
         rec = {
-            'name_label': args.get('name_label', ''), 'name_description': args.get('name_description', ''),
-            'MTU': mtu, 'other_config': dict(args.get('other_config', {})), 'bridge': bridge,
+            'name_label': args['name_label'], 'name_description': args['name_description'],
+            'MTU': mtu, 'other_config': dict(args['other_config']), 'bridge': bridge,
             'managed': bool(args.get('managed', True)), 'tags': list(args.get('tags', [])),
             'default_locking_mode': 'unlocked', 'purpose': [],
         }
@@ -347,6 +363,12 @@ class Dispatcher:
     def m_VM_set_memory_limits(self, pool, vm, smin, smax, dmin, dmax):
         self.world.check_ref(pool, 'VM', vm)
         rules.vm_set_memory_limits(self.world, vm, smin, smax, dmin, dmax)
+        return ''
+
+    def m_VM_set_memory(self, pool, vm, value):
+        # xapi_vm.ml: set_memory = set_memory_limits with static_max = dynamic_min = dynamic_max = value
+        rec = self.world.check_ref(pool, 'VM', vm)
+        rules.vm_set_memory_limits(self.world, vm, rec['memory_static_min'], value, value, value)
         return ''
 
 

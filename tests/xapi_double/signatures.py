@@ -268,6 +268,7 @@ CLASSES = {
         'messages': {
             'set_memory_limits': M([('self', 'ref:VM'), ('static_min', 'int'), ('static_max', 'int'),
                                     ('dynamic_min', 'int'), ('dynamic_max', 'int')]),
+            'set_memory': M([('self', 'ref:VM'), ('value', 'int')]),
         },
     },
     # ------------------------------------------------------------------ VM_metrics

@@ -83,7 +83,8 @@ def test_bad_enum_rejected_good_enum_case_insensitive(make_double):
     x = session(d, 'xs1').xenapi
     pif = x.PIF.get_all()[1]
     err = failure(x.PIF.reconfigure_ip, pif, 'static-ish', '10.0.0.5', '255.255.255.0', '', '')
-    assert err[0] != 'Success' and 'static-ish' in err
+    assert err[0] == 'INTERNAL_ERROR' and 'static-ish' in err[1]
+    assert x.PIF.get_ip_configuration_mode(pif) == 'None'
     x.PIF.reconfigure_ip(pif, 'static', '10.0.0.5', '255.255.255.0', '', '')
     assert x.PIF.get_ip_configuration_mode(pif) == 'Static'
 
