@@ -16,6 +16,8 @@ See README.md for what the double models and what only a real pool can show.
 """
 from __future__ import annotations
 
+import threading
+
 from . import profiles, rules, signatures
 from .model import NULL, SimHost, World, XapiError
 from .server import Dispatcher, Endpoint
@@ -164,8 +166,13 @@ class XapiDouble:
         return self
 
     def stop(self):
-        for name, endpoint in list(self._endpoints.items()):
-            endpoint.stop()
+        # shut every endpoint down at once: each shutdown waits for one poll interval
+        stoppers = [threading.Thread(target=ep.stop) for ep in self._endpoints.values()]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
+        for name in self._endpoints:
             self.world.hosts[name].endpoint = None
         self._endpoints.clear()
 

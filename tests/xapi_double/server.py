@@ -19,6 +19,7 @@ is its own); then the session is checked (SESSION_INVALID [ref]); then the call 
 """
 from __future__ import annotations
 
+import socket
 import socketserver
 import threading
 import xmlrpc.server
@@ -393,13 +394,22 @@ class Endpoint:
         self.server.register_instance(dispatcher)
         self.port = self.server.server_address[1]
         self.url = 'http://127.0.0.1:%d' % self.port
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.1},
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={'poll_interval': 0.5},
                                        name='xapi-double-%d' % self.port, daemon=True)
 
     def start(self):
         self.thread.start()
 
     def stop(self):
-        self.server.shutdown()
+        # shutdown() waits for serve_forever to notice; a throw-away connection wakes its
+        # select() at once instead of after a poll interval
+        stopper = threading.Thread(target=self.server.shutdown)
+        stopper.start()
+        try:
+            with socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                pass
+        except OSError:
+            pass
+        stopper.join()
         self.server.server_close()
         self.thread.join(timeout=5)
