@@ -38,3 +38,21 @@ def host_by_name(x, name):
     refs = x.host.get_by_name_label(name)
     assert len(refs) == 1, refs
     return refs[0]
+
+
+def call_mismatches(double):
+    """Calls recorded by ``double`` that are not in the signature table with that arity.
+
+    For module tests: after driving a module against the double, ``call_mismatches(d) == []``
+    proves every XenAPI call it made exists (for that host's profile) with the right number
+    of arguments.
+    """
+    from . import signatures
+    bad = []
+    for host, method, n_args in double.calls:
+        sim = double.world.hosts[host]
+        table = signatures.all_messages(double.xapi_version(sim))
+        msg = table.get(method)
+        if msg is None or len(msg['params']) + (1 if msg['session'] else 0) != n_args:
+            bad.append((host, method, n_args))
+    return bad
