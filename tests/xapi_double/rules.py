@@ -10,6 +10,7 @@ from reading those sources; nothing is copied.  Error codes are the strings of
 """
 from __future__ import annotations
 
+from . import signatures
 from .model import NULL, XapiError, new_ref
 
 AUTH_FAILURE_MESSAGE = 'Authentication failure'
@@ -171,8 +172,10 @@ def pre_join_checks(world, sim, pool, me, mpool, mhost, force):
     if not mysw.get('db_schema') or mysw.get('db_schema') != msw.get('db_schema'):
         raise XapiError('POOL_JOINING_HOST_MUST_HAVE_SAME_DB_SCHEMA', mysw.get('db_schema', ''),
                         msw.get('db_schema', ''))
-    # 16. assert_tls_verification_matches
-    if world.rec('pool', pool)['tls_verification_enabled'] != world.rec('pool', mpool)['tls_verification_enabled']:
+    # 16. assert_tls_verification_matches (xapi >= 1.290.0 only: older xapi has neither the
+    #     pool field nor the check)
+    if signatures.available(signatures.TLS_SINCE, mysw.get('xapi', '0')) \
+            and world.rec('pool', pool)['tls_verification_enabled'] != world.rec('pool', mpool)['tls_verification_enabled']:
         raise XapiError('POOL_JOINING_HOST_TLS_VERIFICATION_MISMATCH')
 
 

@@ -360,6 +360,15 @@ class Dispatcher:
         rules.pif_unplug(self.world, pool, pif)
         return ''
 
+    # ------------------------------------------------------------------ SR
+    def m_SR_set_name_label(self, pool, sr, value):
+        self.world.check_ref(pool, 'SR', sr)['name_label'] = value
+        return ''
+
+    def m_SR_set_name_description(self, pool, sr, value):
+        self.world.check_ref(pool, 'SR', sr)['name_description'] = value
+        return ''
+
     # ------------------------------------------------------------------ VM
     def m_VM_set_memory_limits(self, pool, vm, smin, smax, dmin, dmax):
         self.world.check_ref(pool, 'VM', vm)

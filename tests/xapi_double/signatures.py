@@ -26,6 +26,7 @@ Types: ``string``, ``int`` (int64, a string on the wire), ``float``, ``bool``,
 from __future__ import annotations
 
 NTP_SINCE = '26.0.0'
+TLS_SINCE = '1.290.0'
 
 # Enum values, as the reference spells them (xapi accepts them case-insensitively on
 # input and always answers with this spelling).
@@ -85,7 +86,8 @@ CLASSES = {
             'default_SR': F('ref:SR', rw=True),
             'other_config': F('map', rw=True),
             'ha_enabled': F('bool'),
-            'tls_verification_enabled': F('bool'),
+            # published in xapi 1.290.0 (reference lifecycle): absent on XCP-ng 8.2's xapi 1.249
+            'tls_verification_enabled': F('bool', since=TLS_SINCE),
             'restrictions': F('map'),
             'cpu_info': F('map'),
             'tags': F('set:string', rw=True),
@@ -97,6 +99,8 @@ CLASSES = {
             'eject': M([('host', 'ref:host')]),
             'management_reconfigure': M([('network', 'ref:network')]),
         },
+        # the pool class has a name_label but no get_by_name_label in the reference
+        'by_name_label': False,
     },
     # ------------------------------------------------------------------ host
     'host': {
@@ -285,15 +289,19 @@ CLASSES = {
     'SR': {
         'fields': {
             'uuid': F('string'),
-            'name_label': F('string', rw=True),
-            'name_description': F('string', rw=True),
+            # RO/constructor in the reference, with explicit set_name_label/set_name_description
+            'name_label': F('string'),
+            'name_description': F('string'),
             'type': F('string'),
             'content_type': F('string'),
             'shared': F('bool'),
             'PBDs': F('set:ref:PBD'),
             'other_config': F('map', rw=True),
         },
-        'messages': {},
+        'messages': {
+            'set_name_label': M([('sr', 'ref:SR'), ('value', 'string')]),
+            'set_name_description': M([('sr', 'ref:SR'), ('value', 'string')]),
+        },
     },
     'PBD': {
         'fields': {
@@ -344,7 +352,7 @@ def generated_messages(cls):
     out['get_all'] = M([], 'set:%s' % ref)
     out['get_all_records'] = M([], 'map:%s->record:%s' % (ref, cls))
     out['get_by_uuid'] = M([('uuid', 'string')], ref)
-    if 'name_label' in spec['fields']:
+    if 'name_label' in spec['fields'] and spec.get('by_name_label', True):
         out['get_by_name_label'] = M([('label', 'string')], 'set:%s' % ref)
     return out
 

@@ -60,3 +60,24 @@ def test_8_2_pool_joins_8_2(make_double):
     d = make_double(2, profile='xcp-ng-8.2')
     session(d, 'xs2').xenapi.pool.join('192.168.43.21', 'root', 'secret')
     assert d.master_of('xs2') == 'xs1'
+
+
+def test_tls_verification_field_only_from_xapi_1_290(make_double):
+    d = make_double(1, profile='xcp-ng-8.2')
+    x = session(d, 'xs1').xenapi
+    pool = x.pool.get_all()[0]
+    assert 'tls_verification_enabled' not in x.pool.get_record(pool)
+    assert failure(x.pool.get_tls_verification_enabled, pool) == \
+        ['MESSAGE_METHOD_UNKNOWN', 'pool.get_tls_verification_enabled']
+    d2 = make_double(1, profile='xcp-ng-8.3-ga')
+    x2 = session(d2, 'xs1').xenapi
+    assert x2.pool.get_tls_verification_enabled(x2.pool.get_all()[0]) is True
+
+
+def test_pool_has_no_get_by_name_label(make_double):
+    d = make_double(1)
+    x = session(d, 'xs1').xenapi
+    assert failure(x.pool.get_by_name_label, '') == ['MESSAGE_METHOD_UNKNOWN', 'pool.get_by_name_label']
+    sr = x.SR.get_by_name_label('Local storage')[0]
+    x.SR.set_name_label(sr, 'Local SR')
+    assert x.SR.get_name_label(sr) == 'Local SR'
