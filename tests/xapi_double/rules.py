@@ -97,6 +97,19 @@ def pool_join(world, sim, pool, master_address, master_username, master_password
     merge_into_pool(world, sim, pool, mpool, mhost)
 
 
+def compatibility(sw):
+    """``xapi_pool.ml: assert_hosts_compatible``: platform version and compatibility name
+    (product_brand if present, else platform_name)."""
+    return (sw.get('platform_version'), sw.get('product_brand', sw.get('platform_name')))
+
+
+def homogeneity(sw):
+    """``xapi_pool.ml: assert_hosts_homogeneous``: xapi version, compatibility name, git id,
+    linux pack present -- not the build number (CA-249786), not the product version."""
+    return (sw.get('xapi', ''), sw.get('product_brand', sw.get('platform_name', '')), sw.get('git_id', ''),
+            'xs:linux' in sw)
+
+
 def pre_join_checks(world, sim, pool, me, mpool, mhost, force):
     """``xapi_pool.ml: pre_join_checks`` -- the asserts the double can model, in xapi's order."""
     myrec = world.rec('host', me)
@@ -129,17 +142,12 @@ def pre_join_checks(world, sim, pool, me, mpool, mhost, force):
         if not vm['is_control_domain'] and vm['power_state'] == 'Running':
             raise XapiError('JOINING_HOST_CANNOT_HAVE_RUNNING_VMS')
     # 7. assert_hosts_compatible: (platform_version, product_brand or platform_name) must be equal
-    def compat(sw):
-        return (sw.get('platform_version'), sw.get('product_brand', sw.get('platform_name')))
-    if compat(mysw) != compat(msw):
+    if compatibility(mysw) != compatibility(msw):
         raise XapiError('HOSTS_NOT_COMPATIBLE')
     # 8. assert_hosts_homogeneous (skipped by join_force): xapi version, brand, git_id, linux pack
     #    (not the build number, CA-249786), then the CPU vendor
     if not force:
-        def homog(sw):
-            return (sw.get('xapi', ''), sw.get('product_brand', sw.get('platform_name', '')), sw.get('git_id', ''),
-                    'xs:linux' in sw)
-        if homog(mysw) != homog(msw):
+        if homogeneity(mysw) != homogeneity(msw):
             raise XapiError('HOSTS_NOT_HOMOGENEOUS', 'Software version differs')
         if myrec['cpu_info'].get('vendor') != world.rec('pool', mpool)['cpu_info'].get('vendor'):
             raise XapiError('HOSTS_NOT_HOMOGENEOUS', 'CPUs differ')

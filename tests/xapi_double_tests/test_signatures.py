@@ -17,7 +17,7 @@ def test_every_handler_is_in_the_table_with_its_arity():
     handlers = [n for n in dir(Dispatcher) if n.startswith('m_')]
     assert handlers
     for name in handlers:
-        cls, _, method = name[2:].partition('_')
+        cls, method = name[2:].split('_', 1)
         full = '%s.%s' % (cls, method)
         assert full in table, full
         params = list(inspect.signature(getattr(Dispatcher, name)).parameters)[2:]   # self, pool
