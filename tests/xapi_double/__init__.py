@@ -33,7 +33,10 @@ HOST_KEYS = {'name', 'address', 'nics', 'backend', 'product_version', 'profile',
 class XapiDouble:
     """The pool database plus one endpoint per host."""
 
-    def __init__(self, profile=profiles.DEFAULT_PROFILE, hosts=None, username='root', password='secret'):
+    def __init__(self, profile=profiles.DEFAULT_PROFILE, hosts=None, username='root', password='secret',
+                 join_enable_after=0):
+        """``join_enable_after``: a host that joins stays ``enabled = false`` for that many reads
+        of its record (host.get_enabled / get_record / get_all_records) on the master."""
         if profile not in profiles.PROFILES:
             raise ValueError('unknown profile %r (known: %s)' % (profile, ', '.join(sorted(profiles.PROFILES))))
         self.profile = profile
@@ -41,6 +44,7 @@ class XapiDouble:
         self.password = password
         self.world = World()
         self.calls = []
+        self.join_enable_after = join_enable_after
         self._endpoints = {}
         self._method_cache = {}
         hosts = hosts or [{'name': 'xs1', 'address': '192.168.43.21'}]
@@ -51,6 +55,7 @@ class XapiDouble:
             self._add_host(spec)
         for spec in hosts:
             self._apply_overrides(spec)
+        self.world.join_enable_after = join_enable_after
 
     # ------------------------------------------------------------ building
     def _add_host(self, spec):
@@ -93,7 +98,7 @@ class XapiDouble:
             pifs = [self._pif(sim, dev) for dev in bond['members']]
             net = world.add('network', pool, {
                 'name_label': bond.get('name_label', 'Bond network'), 'name_description': '', 'MTU': 1500,
-                'other_config': {}, 'bridge': self._free_bridge(), 'managed': True, 'tags': [],
+                'other_config': {}, 'bridge': world.free_bridge(pool), 'managed': True, 'tags': [],
                 'default_locking_mode': 'unlocked', 'purpose': [],
             })
             rules.bond_create(world, pool, net, pifs, '', bond.get('mode', 'balance-slb'),
@@ -112,20 +117,13 @@ class XapiDouble:
             raise ValueError('host %s has no NIC %s' % (sim.name, device))
         return found[0]
 
-    def _free_bridge(self):
-        used = {rec['bridge'] for rec in self.world.tables['network'].values()}
-        n = 0
-        while 'xapi%d' % n in used:
-            n += 1
-        return 'xapi%d' % n
-
     def _add_vlan(self, sim, device, tag, management=False):
         world = self.world
         pool = world.pool_of_host(sim.host_ref)
         tagged = self._pif(sim, device)
         net = world.add('network', pool, {
             'name_label': 'VLAN %d' % tag, 'name_description': '', 'MTU': 1500, 'other_config': {},
-            'bridge': self._free_bridge(), 'managed': True, 'tags': [], 'default_locking_mode': 'unlocked',
+            'bridge': world.free_bridge(pool), 'managed': True, 'tags': [], 'default_locking_mode': 'unlocked',
             'purpose': [],
         })
         trec = world.rec('PIF', tagged)

@@ -94,6 +94,8 @@ class World:
         self.sessions = {}        # session ref -> dict(pool, host_name, uuid, user, originator)
         self.hosts = {}           # sim host name -> SimHost
         self.mac_counter = 0
+        self.join_enable_after = 0   # reads of a joined host's record before it is enabled
+        self.pending_enable = {}     # host ref -> reads left
 
     # ------------------------------------------------------------ basic access
     def add(self, cls, pool, record, ref=None):
@@ -170,6 +172,14 @@ class World:
             if sim.address == address:
                 return sim
         return None
+
+    def free_bridge(self, pool):
+        """The first ``xapiN`` bridge name no network of the pool uses (``xapi_network.ml: create``)."""
+        used = {rec['bridge'] for rec in self.visible(pool, 'network').values()}
+        n = 0
+        while 'xapi%d' % n in used:
+            n += 1
+        return 'xapi%d' % n
 
     def next_mac(self):
         self.mac_counter += 1

@@ -203,13 +203,23 @@ def merge_into_pool(world, sim, pool, mpool, mhost):
     me = sim.host_ref
     net_map = {}
     for net, nrec in list(world.visible(pool, 'network').items()):
-        same = world.find(mpool, 'network', bridge=nrec['bridge']) if nrec['bridge'].startswith('xenbr') else []
+        pifs = world.find(pool, 'PIF', network=net)
+        physical = bool(pifs) and world.rec('PIF', pifs[0])['physical']
+        same = world.find(mpool, 'network', bridge=nrec['bridge']) if physical else []
+        if pifs and world.rec('PIF', pifs[0])['VLAN'] != -1 and world.rec('PIF', pifs[0])['management']:
+            # xapi_pool.ml: create_or_get_pif_on_master -- a management VLAN PIF goes onto the
+            # network of the master's management interface (pre-checks made the tags equal)
+            same = [world.rec('PIF', management_pif(world, mpool, mhost))['network']]
         if same:
             net_map[net] = same[0]
             world.delete('network', net)
         else:
+            # a physical network the master lacks is introduced with its bridge; any other
+            # network is recreated as an internal network with a fresh xapiN bridge
             world.owner[net] = mpool
             net_map[net] = net
+            if not physical:
+                nrec['bridge'] = world.free_bridge(mpool)
     for cls in ('host', 'PIF', 'PIF_metrics', 'VLAN', 'VM', 'VM_metrics', 'SR', 'PBD'):
         for ref in list(world.visible(pool, cls)):
             world.owner[ref] = mpool
@@ -218,8 +228,28 @@ def merge_into_pool(world, sim, pool, mpool, mhost):
         rec['network'] = net_map.get(rec['network'], rec['network'])
     world.delete('pool', pool)
     drop_sessions_of(world, sim.name)
-    world.rec('host', me)['enabled'] = True
+    # the new member restarts its toolstack; xapi marks the host enabled once it is up
+    # again.  The double can keep it disabled for the first N reads of its record
+    # (World.join_enable_after), so that a caller's wait loop is exercised.
+    if world.join_enable_after > 0:
+        world.rec('host', me)['enabled'] = False
+        world.pending_enable[me] = world.join_enable_after
+    else:
+        world.rec('host', me)['enabled'] = True
     copy_bonds_from_master(world, mpool, mhost, me)
+
+
+def note_host_read(world, host):
+    """Count a read of a joining host's record; enable it after enough reads."""
+    left = world.pending_enable.get(host)
+    if left is None:
+        return
+    if left <= 1:
+        del world.pending_enable[host]
+        if host in world.tables['host']:
+            world.rec('host', host)['enabled'] = True
+    else:
+        world.pending_enable[host] = left - 1
 
 
 def copy_bonds_from_master(world, pool, master, me):

@@ -137,7 +137,11 @@ class Dispatcher:
         if name == 'get_all':
             return list(world.visible(pool, cls))
         if name == 'get_all_records':
-            return {ref: self.record(cls, ref) for ref in world.visible(pool, cls)}
+            out = {ref: self.record(cls, ref) for ref in world.visible(pool, cls)}
+            if cls == 'host':
+                for ref in out:
+                    rules.note_host_read(world, ref)
+            return out
         if name == 'get_by_uuid':
             for ref, rec in world.visible(pool, cls).items():
                 if rec['uuid'] == args[0]:
@@ -147,6 +151,10 @@ class Dispatcher:
             return [ref for ref, rec in world.visible(pool, cls).items() if rec.get('name_label') == args[0]]
         ref = args[0]
         world.check_ref(pool, cls, ref)
+        if cls == 'host' and name in ('get_record', 'get_enabled'):
+            value = self.record(cls, ref) if name == 'get_record' else self.record(cls, ref)['enabled']
+            rules.note_host_read(world, ref)
+            return value
         if name == 'get_record':
             return self.record(cls, ref)
         for prefix in ('get_', 'set_', 'add_to_', 'remove_from_', 'add_', 'remove_'):
@@ -291,13 +299,7 @@ class Dispatcher:
         for required in ('name_label', 'name_description', 'other_config'):
             if required not in args:
                 raise XapiError('INTERNAL_ERROR', 'field %s missing from the network record' % required)
-        used = {rec['bridge'] for rec in world.tables['network'].values()}
-        bridge = args.get('bridge') or ''
-        if not bridge:
-            n = 0
-            while 'xapi%d' % n in used:
-                n += 1
-            bridge = 'xapi%d' % n
+        bridge = args.get('bridge') or world.free_bridge(pool)
         try:
             mtu = int(args.get('MTU', 1500))
         except (TypeError, ValueError):

@@ -358,3 +358,42 @@ def test_eject_bad_ref(make_double):
     d = make_double(1)
     x = session(d, 'xs1').xenapi
     assert failure(x.pool.eject, 'OpaqueRef:gone') == ['HANDLE_INVALID', 'host', 'OpaqueRef:gone']
+
+
+def test_joined_host_enabled_after_polls(make_double):
+    from tests.xapi_double import XapiDouble
+    d = XapiDouble(hosts=[{'name': 'xs1', 'address': address(1)}, {'name': 'xs2', 'address': address(2)}],
+                   password=PASSWORD, join_enable_after=3)
+    d.start()
+    try:
+        join(d, 'xs2')
+        x = session(d, 'xs1').xenapi
+        h2 = [h for h, r in x.host.get_all_records().items() if r['name_label'] == 'xs2'][0]   # read 1
+        seen = [x.host.get_enabled(h2), x.host.get_enabled(h2), x.host.get_enabled(h2)]     # reads 2..4
+        assert seen == [False, False, True]
+        assert x.host.get_record(h2)['enabled'] is True
+    finally:
+        d.stop()
+
+
+def test_internal_network_of_joiner_gets_a_fresh_bridge(make_double):
+    d = make_double(2)
+    x1 = session(d, 'xs1').xenapi
+    x2 = session(d, 'xs2').xenapi
+    n1 = x1.network.create({'name_label': 'int1', 'name_description': '', 'other_config': {}})
+    n2 = x2.network.create({'name_label': 'int2', 'name_description': '', 'other_config': {}})
+    assert x1.network.get_bridge(n1) == x2.network.get_bridge(n2) == 'xapi0'    # each host picks its own
+    x2.pool.join(MASTER, 'root', PASSWORD)
+    bridges = [r['bridge'] for r in x1.network.get_all_records().values()]
+    assert len(bridges) == len(set(bridges))
+    assert {'int1', 'int2'} <= {r['name_label'] for r in x1.network.get_all_records().values()}
+
+
+def test_management_vlan_pif_lands_on_master_management_network(make_double):
+    d = make_double(2, overrides={'xs1': {'management_vlan': 30}, 'xs2': {'management_vlan': 30}})
+    join(d, 'xs2')
+    x = session(d, 'xs1').xenapi
+    m1 = x.host.get_management_interface(host_by_name(x, 'xs1'))
+    m2 = x.host.get_management_interface(host_by_name(x, 'xs2'))
+    assert x.PIF.get_network(m1) == x.PIF.get_network(m2)
+    assert x.PIF.get_VLAN(m2) == '30' and x.PIF.get_IP(m2) == address(2)
