@@ -5,6 +5,7 @@
 """Filters of the xenserver_pool role: the pool rules of plugin_utils/_xenserver_rules.py.
 
 ``xenserver_api_problems``  results of xenserver_pool_info per host -> problems before any change
+``xenserver_host_problems`` one host's bonds/networks/labels -> problems (the preflight's rules)
 ``xenserver_report_checks`` a xenserver_pool_check result + host -> the readiness report's checks
 """
 
@@ -15,6 +16,14 @@ from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _xen
 
 def xenserver_api_problems(infos, master, settings=None):
     return _xenserver_rules.api_problems(dict(infos or {}), master, dict(settings or {}))
+
+
+def xenserver_host_problems(variables, host):
+    """The inventory rules of one host's variables (bonds, networks, labels)."""
+    problems = []
+    variables = dict(variables or {})
+    _xenserver_rules.check_host(problems, host, variables, variables.get('cshv_traffic_labels'))
+    return problems
 
 
 def xenserver_report_checks(check, host):
@@ -41,4 +50,5 @@ class FilterModule(object):
         return {
             'xenserver_api_problems': xenserver_api_problems,
             'xenserver_report_checks': xenserver_report_checks,
+            'xenserver_host_problems': xenserver_host_problems,
         }
