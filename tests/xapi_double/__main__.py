@@ -34,6 +34,13 @@ def parse_hosts(text):
     return hosts
 
 
+def write_json(path, data):
+    tmp = path + '.tmp'
+    with open(tmp, 'w', encoding='utf-8') as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python3 -m tests.xapi_double', description=__doc__.splitlines()[0])
     parser.add_argument('--profile', default=profiles.DEFAULT_PROFILE, choices=sorted(profiles.PROFILES))
@@ -42,6 +49,7 @@ def main(argv=None):
     parser.add_argument('--username', default='root')
     parser.add_argument('--password', default=os.environ.get('XAPI_DOUBLE_PASSWORD', 'secret'))
     parser.add_argument('--port-file', required=True)
+    parser.add_argument('--address-file', help='also write {management address: endpoint} as JSON here')
     args = parser.parse_args(argv)
     hosts = args.hosts
     if args.hosts_json:
@@ -52,10 +60,10 @@ def main(argv=None):
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    tmp = args.port_file + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as fh:
-        json.dump(double.endpoints, fh)
-    os.replace(tmp, args.port_file)
+    if args.address_file:
+        by_address = {sim.address: sim.endpoint for sim in double.world.hosts.values()}
+        write_json(args.address_file, by_address)
+    write_json(args.port_file, double.endpoints)     # last: its presence means "ready"
     try:
         done.wait()
     finally:

@@ -553,6 +553,47 @@ def pif_plug(world, pool, pif):
         rec['currently_attached'] = True
 
 
+def pif_forget(world, pool, pif):
+    """PIF.forget (``xapi_pif.ml: forget``), in its order: management ->
+    PIF_IS_MANAGEMENT_INTERFACE [pif]; a bond slave or bond master -> PIF_ALREADY_BONDED [pif]
+    (``assert_not_in_bond``); the base of a VLAN or a VLAN PIF -> PIF_VLAN_STILL_EXISTS [pif]
+    (``assert_no_vlans``); HA on an attached PIF -> HA_IS_ENABLED.  Then the PIF and its
+    metrics leave the database (the network stays)."""
+    rec = world.rec('PIF', pif)
+    if rec['management']:
+        raise XapiError('PIF_IS_MANAGEMENT_INTERFACE', pif)
+    if (rec['bond_slave_of'] != NULL and rec['bond_slave_of'] in world.tables['Bond']) \
+            or world.find(pool, 'Bond', master=pif):
+        raise XapiError('PIF_ALREADY_BONDED', pif)
+    if world.find(pool, 'VLAN', tagged_PIF=pif) or rec['VLAN'] != -1:
+        raise XapiError('PIF_VLAN_STILL_EXISTS', pif)
+    if rec['currently_attached'] and world.rec('pool', pool)['ha_enabled']:
+        raise XapiError('HA_IS_ENABLED')
+    if rec['metrics'] in world.tables['PIF_metrics']:
+        world.delete('PIF_metrics', rec['metrics'])
+    world.delete('PIF', pif)
+
+
+def pif_scan(world, pool, host):
+    """PIF.scan (``xapi_pif.ml: scan``): every NIC of the machine without a PIF gets one
+    (``introduce_internal``), on the pool's network with bridge ``xenbrN`` or, if none, a new
+    network "Pool-wide network associated with ethN" (``find_or_create_network``,
+    ``helpers.ml: choose_network_name_for_pif``).  No IP configuration, not attached to a bond."""
+    sim = world.sim_by_ref(host)
+    have = {world.rec('PIF', p)['device'] for p in world.find(pool, 'PIF', host=host, physical=True)}
+    for i, dev in enumerate(sim.nics):
+        if dev in have:
+            continue
+        bridge = 'xenbr%s' % (''.join(ch for ch in dev if ch.isdigit()) or str(i))
+        nets = world.find(pool, 'network', bridge=bridge)
+        net = nets[0] if nets else world.add('network', pool, {
+            'name_label': 'Pool-wide network associated with %s' % dev, 'name_description': '', 'MTU': 1500,
+            'other_config': {}, 'bridge': bridge, 'managed': True, 'tags': [], 'default_locking_mode': 'unlocked',
+            'purpose': [],
+        })
+        world.new_physical_pif(pool, host, dev, net)
+
+
 # --------------------------------------------------------------------------- VM / host
 def vm_set_memory_limits(world, vm, static_min, static_max, dynamic_min, dynamic_max):
     """VM.set_memory_limits (``xapi_vm.ml: set_memory_limits``).

@@ -362,6 +362,16 @@ class Dispatcher:
         rules.pif_unplug(self.world, pool, pif)
         return ''
 
+    def m_PIF_forget(self, pool, pif):
+        self.world.check_ref(pool, 'PIF', pif)
+        rules.pif_forget(self.world, pool, pif)
+        return ''
+
+    def m_PIF_scan(self, pool, host):
+        self.world.check_ref(pool, 'host', host)
+        rules.pif_scan(self.world, pool, host)
+        return ''
+
     # ------------------------------------------------------------------ SR
     def m_SR_set_name_label(self, pool, sr, value):
         self.world.check_ref(pool, 'SR', sr)['name_label'] = value

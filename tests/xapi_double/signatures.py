@@ -202,6 +202,8 @@ CLASSES = {
             'set_disallow_unplug': M([('self', 'ref:PIF'), ('value', 'bool')]),
             'plug': M([('self', 'ref:PIF')]),
             'unplug': M([('self', 'ref:PIF')]),
+            'forget': M([('self', 'ref:PIF')]),
+            'scan': M([('host', 'ref:host')]),
         },
     },
     # ------------------------------------------------------------------ PIF_metrics

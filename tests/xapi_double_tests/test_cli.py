@@ -18,9 +18,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def test_cli_serves_until_sigterm(tmp_path):
     port_file = tmp_path / 'ports.json'
+    address_file = tmp_path / 'addresses.json'
     proc = subprocess.Popen(
         [sys.executable, '-m', 'tests.xapi_double', '--profile', 'xcp-ng-8.2',
-         '--hosts', 'xs1=192.168.43.21,xs2=192.168.43.22', '--port-file', str(port_file)],
+         '--hosts', 'xs1=192.168.43.21,xs2=192.168.43.22', '--port-file', str(port_file),
+         '--address-file', str(address_file)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         # wait for the port file: poll the process, then the file (bounded, so a hang fails)
@@ -35,6 +37,8 @@ def test_cli_serves_until_sigterm(tmp_path):
         assert port_file.exists(), 'the double never wrote its port file'
         endpoints = json.loads(port_file.read_text())
         assert sorted(endpoints) == ['xs1', 'xs2']
+        assert json.loads(address_file.read_text()) == {'192.168.43.21': endpoints['xs1'],
+                                                         '192.168.43.22': endpoints['xs2']}
         s = XenAPI.Session(endpoints['xs2'])
         s.xenapi.login_with_password('root', PASSWORD, '2.16', 'cli-test')
         h = s.xenapi.host.get_all()[0]

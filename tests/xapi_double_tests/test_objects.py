@@ -236,3 +236,28 @@ def test_guest_memory_needs_halted(make_double):
     guest = [r for r, v in x.VM.get_all_records().items() if not v['is_control_domain']][0]
     assert x.VM.get_power_state(guest) == 'Running'
     assert failure(x.VM.set_memory_limits, guest, '1', '4', '2', '3')[0] == 'INTERNAL_ERROR'
+
+
+def test_pif_forget_rules_and_scan_brings_it_back(make_double):
+    d = make_double(1, overrides={'xs1': {'vlans': [{'device': 'eth5', 'tag': 9}]}})
+    x = session(d, 'xs1').xenapi
+    h = x.host.get_all()[0]
+    eth0, eth2, eth3, eth4, eth5 = (pif_by_device(x, 'eth%d' % i) for i in (0, 2, 3, 4, 5))
+    assert failure(x.PIF.forget, eth0) == ['PIF_IS_MANAGEMENT_INTERFACE', eth0]
+    bond = x.Bond.create(x.network.create({'name_label': 'b', 'name_description': '', 'other_config': {}}),
+                         [eth2, eth3], '', 'balance-slb', {})
+    assert failure(x.PIF.forget, eth2) == ['PIF_ALREADY_BONDED', eth2]
+    assert failure(x.PIF.forget, x.Bond.get_master(bond)) == ['PIF_ALREADY_BONDED', x.Bond.get_master(bond)]
+    assert failure(x.PIF.forget, eth5) == ['PIF_VLAN_STILL_EXISTS', eth5]
+    net4 = x.PIF.get_network(eth4)
+    x.network.set_name_label(net4, 'cloud-guest')
+    x.PIF.forget(eth4)
+    assert failure(x.PIF.get_record, eth4) == ['HANDLE_INVALID', 'PIF', eth4]
+    assert x.network.get_PIFs(net4) == []
+    x.PIF.scan(h)
+    back = pif_by_device(x, 'eth4')
+    assert back != eth4 and x.PIF.get_network(back) == net4
+    assert x.PIF.get_ip_configuration_mode(back) == 'None'
+    before = d.fingerprint()
+    x.PIF.scan(h)
+    assert d.fingerprint() == before
