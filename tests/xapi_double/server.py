@@ -78,10 +78,15 @@ class Dispatcher:
         msg = table.get(method)
         if msg is None:
             raise XapiError('MESSAGE_METHOD_UNKNOWN', method)
-        expected = len(msg['params'])
         received = len(params) - (1 if msg['session'] else 0)
-        if received != expected:
-            raise XapiError('MESSAGE_PARAMETER_COUNT_MISMATCH', method, str(expected), str(max(received, 0)))
+        if not signatures.arity_ok(msg, len(params)):
+            raise XapiError('MESSAGE_PARAMETER_COUNT_MISMATCH', method, str(signatures.required_count(msg)),
+                            str(max(received, 0)))
+        if msg['defaults']:
+            # missing trailing parameters take their defaults; extra ones are ignored
+            given = params[(1 if msg['session'] else 0):][:len(msg['params'])]
+            filled = list(given) + msg['defaults'][len(given) - signatures.required_count(msg):]
+            params = params[:(1 if msg['session'] else 0)] + filled
         if not msg['session']:
             args = [self.unmarshal(t, v, method) for (_n, t), v in zip(msg['params'], params)]
             return self.login(*args)
@@ -203,6 +208,18 @@ class Dispatcher:
     # ------------------------------------------------------------------ session
     def login(self, uname, pwd, version, originator):
         return rules.login(self.world, self.sim, uname, pwd, originator)
+
+    def m_session_get_this_host(self, pool, ref):
+        info = self.world.sessions.get(ref)
+        if info is None or info['pool'] != pool:
+            raise XapiError('HANDLE_INVALID', 'session', ref)
+        return self.world.hosts[info['host']].host_ref
+
+    def m_session_get_this_user(self, pool, ref):
+        info = self.world.sessions.get(ref)
+        if info is None or info['pool'] != pool:
+            raise XapiError('HANDLE_INVALID', 'session', ref)
+        return info['user']
 
     # ------------------------------------------------------------------ pool
     def m_pool_join(self, pool, address, user, password):

@@ -51,9 +51,21 @@ def F(ftype, rw=False, since=None):
     return {'type': ftype, 'rw': rw, 'since': since}
 
 
-def M(params, result='void', since=None, session=True):
-    """A message: parameters after the session as (name, type) pairs, result type."""
-    return {'params': list(params), 'result': result, 'since': since, 'session': session}
+def M(params, result='void', since=None, session=True, defaults=()):
+    """A message: parameters after the session as (name, type) pairs, result type.
+
+    ``defaults``: the default values of the last parameters, for the few messages whose
+    datamodel parameters carry a ``param_default``.  xapi's generated server then accepts
+    any call with at least the parameters without defaults (``gen_server.ml``: pattern
+    ``a :: b :: default_args``), and its count error names that smaller number.
+    """
+    return {'params': list(params), 'result': result, 'since': since, 'session': session,
+            'defaults': list(defaults)}
+
+
+def required_count(msg):
+    """Parameters (after the session) a call must send."""
+    return len(msg['params']) - len(msg['defaults'])
 
 
 CLASSES = {
@@ -71,8 +83,11 @@ CLASSES = {
         'messages': {
             # login_with_password(uname, pwd, version, originator) -> session ref; no session arg
             'login_with_password': M([('uname', 'string'), ('pwd', 'string'), ('version', 'string'),
-                                      ('originator', 'string')], 'ref:session', session=False),
+                                      ('originator', 'string')], 'ref:session', session=False,
+                                     defaults=['1.1', '']),
             'logout': M([]),
+            'get_this_host': M([('self', 'ref:session')], 'ref:host'),
+            'get_this_user': M([('self', 'ref:session')], 'string'),
         },
         'generated': False,
     },
@@ -235,7 +250,8 @@ CLASSES = {
         },
         'messages': {
             'create': M([('network', 'ref:network'), ('members', 'set:ref:PIF'), ('MAC', 'string'),
-                         ('mode', 'enum:bond_mode'), ('properties', 'map')], 'ref:Bond'),
+                         ('mode', 'enum:bond_mode'), ('properties', 'map')], 'ref:Bond',
+                        defaults=['balance-slb', {}]),
             'destroy': M([('self', 'ref:Bond')]),
             'set_mode': M([('self', 'ref:Bond'), ('value', 'enum:bond_mode')]),
             'set_property': M([('self', 'ref:Bond'), ('name', 'string'), ('value', 'string')]),
@@ -371,7 +387,9 @@ def all_messages(xapi_version=None):
     return table
 
 
-def arity(method, xapi_version=None):
-    """Number of XML-RPC parameters a call sends, the session included."""
-    msg = all_messages(xapi_version)[method]
-    return len(msg['params']) + (1 if msg['session'] else 0)
+def arity_ok(msg, n_args):
+    """Whether a call with ``n_args`` XML-RPC parameters (session included) is accepted."""
+    received = n_args - (1 if msg['session'] else 0)
+    if msg['defaults']:
+        return received >= required_count(msg)
+    return received == len(msg['params'])

@@ -53,6 +53,6 @@ def call_mismatches(double):
         sim = double.world.hosts[host]
         table = signatures.all_messages(double.xapi_version(sim))
         msg = table.get(method)
-        if msg is None or len(msg['params']) + (1 if msg['session'] else 0) != n_args:
+        if msg is None or not signatures.arity_ok(msg, n_args):
             bad.append((host, method, n_args))
     return bad

@@ -125,3 +125,27 @@ def test_fingerprint_stable_under_reads_changes_on_write(make_double):
     assert d.fingerprint() == before
     x.network.set_name_label(x.network.get_all()[0], 'cloud-guest')
     assert d.fingerprint() != before
+
+
+def test_defaulted_parameters_may_be_left_out(make_double):
+    # datamodel: login_with_password version/originator and Bond.create mode/properties have defaults
+    d = make_double(1)
+    s = XenAPI.Session(d.endpoints['xs1'])
+    s.xenapi.login_with_password('root', PASSWORD)
+    x = s.xenapi
+    assert failure(x.login_with_password, 'root') == \
+        ['MESSAGE_PARAMETER_COUNT_MISMATCH', 'session.login_with_password', '2', '1']
+    pifs = {r['device']: p for p, r in x.PIF.get_all_records().items()}
+    net = x.network.create({'name_label': 'b', 'name_description': '', 'other_config': {}})
+    bond = x.Bond.create(net, [pifs['eth2'], pifs['eth3']], '')
+    assert x.Bond.get_mode(bond) == 'balance-slb' and x.Bond.get_properties(bond) == {}
+    assert failure(x.Bond.create, net, [pifs['eth4'], pifs['eth5']]) == \
+        ['MESSAGE_PARAMETER_COUNT_MISMATCH', 'Bond.create', '3', '2']
+
+
+def test_session_this_host_and_user(make_double):
+    d = make_double(1)
+    s = session(d, 'xs1')
+    assert s.xenapi.session.get_this_host(s._session) == d.host_ref('xs1')
+    assert s.xenapi.session.get_this_user(s._session) == 'root'
+    assert failure(s.xenapi.session.get_this_host, 'OpaqueRef:x') == ['HANDLE_INVALID', 'session', 'OpaqueRef:x']
