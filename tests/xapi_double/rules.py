@@ -366,6 +366,31 @@ def move_management(world, src, dst):
     world.rec('PIF', dst)['currently_attached'] = True
 
 
+def sync_management_address(world, host):
+    """``xapi_mgmt_iface.ml: on_dom0_networking_change``: host.address follows the IP of the
+    management interface.  The simulated machine's address follows too, so a join to the
+    new address (and HOST_IS_SLAVE answers) use it."""
+    pool = world.owner[host]
+    pif = management_pif(world, pool, host)
+    ip = world.rec('PIF', pif)['IP'] if pif != NULL else ''
+    if ip and world.rec('host', host)['address'] != ip:
+        world.rec('host', host)['address'] = ip
+        sim = world.sim_by_ref(host)
+        if sim is not None:
+            sim.address = ip
+
+
+def assert_usable_for_management(world, pif):
+    """``xapi_pif.ml: assert_usable_for_management``: a bond slave -> CANNOT_PLUG_BOND_SLAVE
+    [pif] (``assert_not_bond_slave_of``); no IPv4 configuration ->
+    PIF_HAS_NO_NETWORK_CONFIGURATION [pif] (``assert_valid_ip_configuration``)."""
+    rec = world.rec('PIF', pif)
+    if rec['bond_slave_of'] != NULL:
+        raise XapiError('CANNOT_PLUG_BOND_SLAVE', pif)
+    if rec['ip_configuration_mode'] == 'None':
+        raise XapiError('PIF_HAS_NO_NETWORK_CONFIGURATION', pif)
+
+
 def bond_create(world, pool, network, members, mac, mode, properties, check_network=True):
     """Bond.create (``message_forwarding.ml: Bond.create`` then ``xapi_bond.ml: create``).
 
@@ -521,6 +546,8 @@ def pif_reconfigure_ip(world, pool, pif, mode, ip, netmask, gateway, dns):
     ipv4_dns = ','.join(d for d in dns.split(',') if d and is_valid_ip(d.strip()))
     rec.update({'ip_configuration_mode': mode, 'IP': ip, 'netmask': netmask, 'gateway': gateway,
                 'DNS': ipv4_dns})
+    if rec['management']:
+        sync_management_address(world, rec['host'])
 
 
 def is_valid_ip(text):

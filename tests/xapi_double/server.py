@@ -236,16 +236,27 @@ class Dispatcher:
         return ''
 
     def m_pool_management_reconfigure(self, pool, network):
-        self.world.check_ref(pool, 'network', network)
-        for host in self.world.visible(pool, 'host'):
-            pifs = self.world.find(pool, 'PIF', host=host, network=network)
+        """pool.management_reconfigure (``xapi_pool.ml: management_reconfigure``): HA ->
+        HA_IS_ENABLED; a host without a PIF on the network -> PIF_NOT_PRESENT [host, network];
+        each PIF must be usable for management (``xapi_pif.ml: assert_usable_for_management``);
+        then every host's management moves (members first, the master last)."""
+        world = self.world
+        world.check_ref(pool, 'network', network)
+        if world.rec('pool', pool)['ha_enabled']:
+            raise XapiError('HA_IS_ENABLED')
+        targets = {}
+        for host in world.visible(pool, 'host'):
+            pifs = world.find(pool, 'PIF', host=host, network=network)
             if not pifs:
                 raise XapiError('PIF_NOT_PRESENT', host, network)
-        for host in self.world.visible(pool, 'host'):
-            new = self.world.find(pool, 'PIF', host=host, network=network)[0]
-            old = rules.management_pif(self.world, pool, host)
-            if old != NULL and old != new:
-                rules.move_management(self.world, old, new)
+            targets[host] = pifs[0]
+        for pif in targets.values():
+            rules.assert_usable_for_management(world, pif)
+        for host, pif in targets.items():
+            old = rules.management_pif(world, pool, host)
+            if old != NULL and old != pif:
+                rules.move_management(world, old, pif)
+            rules.sync_management_address(world, host)
         return ''
 
     # ------------------------------------------------------------------ host
@@ -257,12 +268,16 @@ class Dispatcher:
         return pif
 
     def m_host_management_reconfigure(self, pool, pif):
+        """host.management_reconfigure (``xapi_host.ml: management_reconfigure``): HA ->
+        HA_IS_ENABLED, then ``assert_usable_for_management``; management moves to the PIF."""
         rec = self.world.check_ref(pool, 'PIF', pif)
-        if rec['ip_configuration_mode'] == 'None':
-            raise XapiError('PIF_HAS_NO_NETWORK_CONFIGURATION', pif)
+        if self.world.rec('pool', pool)['ha_enabled']:
+            raise XapiError('HA_IS_ENABLED')
+        rules.assert_usable_for_management(self.world, pif)
         old = rules.management_pif(self.world, pool, rec['host'])
         if old != NULL and old != pif:
             rules.move_management(self.world, old, pif)
+        rules.sync_management_address(self.world, rec['host'])
         return ''
 
     def m_host_set_multipathing(self, pool, host, value):

@@ -134,6 +134,7 @@ def test_reconfigure_ip_none_on_management_refused(one):
     assert failure(x.PIF.reconfigure_ip, eth0, 'None', '', '', '', '') == ['PIF_IS_MANAGEMENT_INTERFACE', eth0]
     x.PIF.reconfigure_ip(eth0, 'Static', '192.168.43.99', '255.255.255.0', '', '')
     assert x.PIF.get_IP(eth0) == '192.168.43.99'
+    assert x.host.get_address(x.host.get_all()[0]) == '192.168.43.99'
 
 
 def test_unplug_rules(one):
@@ -261,3 +262,38 @@ def test_pif_forget_rules_and_scan_brings_it_back(make_double):
     before = d.fingerprint()
     x.PIF.scan(h)
     assert d.fingerprint() == before
+
+
+def test_host_management_reconfigure(one):
+    d, x = one
+    h = x.host.get_all()[0]
+    eth0, eth1, eth2, eth3 = (pif_by_device(x, 'eth%d' % i) for i in range(4))
+    assert failure(x.host.management_reconfigure, eth1) == ['PIF_HAS_NO_NETWORK_CONFIGURATION', eth1]
+    x.Bond.create(x.network.create({'name_label': 'b', 'name_description': '', 'other_config': {}}),
+                  [eth2, eth3], '', 'balance-slb', {})
+    assert failure(x.host.management_reconfigure, eth2) == ['CANNOT_PLUG_BOND_SLAVE', eth2]
+    x.PIF.reconfigure_ip(eth1, 'Static', '192.168.44.21', '255.255.255.0', '', '')
+    x.host.management_reconfigure(eth1)
+    assert x.host.get_management_interface(h) == eth1
+    assert x.PIF.get_management(eth0) is False
+    # xapi_mgmt_iface.ml: host.address follows the management IP; so does the endpoint's address
+    assert x.host.get_address(h) == '192.168.44.21'
+    assert d.url_of_address('192.168.44.21') == d.endpoints['xs1']
+
+
+def test_pool_management_reconfigure(make_double):
+    d = make_double(2)
+    session(d, 'xs2').xenapi.pool.join(address(1), 'root', 'secret')
+    x = session(d, 'xs1').xenapi
+    pifs = x.PIF.get_all_records()
+    eth1s = [p for p, r in pifs.items() if r['device'] == 'eth1']
+    net1 = pifs[eth1s[0]]['network']
+    assert failure(x.pool.management_reconfigure, net1)[0] == 'PIF_HAS_NO_NETWORK_CONFIGURATION'
+    for i, p in enumerate(eth1s):
+        x.PIF.reconfigure_ip(p, 'Static', '192.168.44.%d' % (21 + i), '255.255.255.0', '', '')
+    lonely = x.network.create({'name_label': 'n', 'name_description': '', 'other_config': {}})
+    h1 = x.pool.get_master(x.pool.get_all()[0])
+    assert failure(x.pool.management_reconfigure, lonely)[0] == 'PIF_NOT_PRESENT'
+    x.pool.management_reconfigure(net1)
+    assert sorted(x.host.get_management_interface(h) for h in x.host.get_all()) == sorted(eth1s)
+    assert x.host.get_management_interface(h1) in eth1s
