@@ -198,6 +198,12 @@ class XapiDouble:
         with self.world.lock:
             return self.world.state()
 
+    def restart_toolstack(self, name):
+        """Restart xapi on host ``name``: its sessions end; a pool member syncs the master's
+        bonds again (``sync_networking.ml: copy_bonds_from_master``)."""
+        with self.world.lock:
+            rules.restart_toolstack(self.world, self.world.hosts[name])
+
     # convenience for tests: look at the database without going through XML-RPC
     def host_ref(self, name):
         return self.world.hosts[name].host_ref

@@ -253,16 +253,23 @@ def note_host_read(world, host):
 
 
 def copy_bonds_from_master(world, pool, master, me):
-    """``sync_networking.ml: copy_bonds_from_master`` (run by a member at toolstack start).
+    """``sync_networking.ml: copy_bonds_from_master``, run by a member at every toolstack start
+    (after a join, and on ``XapiDouble.restart_toolstack``).
 
-    For each bond on the master: the member PIFs are found by position (the N of the
-    member's network bridge ``xenbrN``, ``xapi_pif_helpers.ml: get_pif_position``); if the
-    member has no bond on that network yet, ``Xapi_bond.create`` is called with the master
-    bond's network, mode and properties (MAC ""), with the member matching the master's
-    MAC-donor slave first.  Missing NICs give a partial bond; no NICs at all, no bond.
+    For each bond on the master: the member's PIFs are found by position (the N of the
+    master member's network bridge ``xenbrN``, ``xapi_pif_helpers.ml: get_pif_position``),
+    the one matching the master's MAC-donor slave first.  Then, by what the member has on
+    the bond's network:
+    * nothing, and some of those NICs -> ``Xapi_bond.create`` with the master's mode and
+      properties (MAC ""), a partial bond if NICs are missing; no NICs -> nothing;
+    * a bond whose slaves differ from that set -> destroyed and created again;
+    * a bond with the same slaves -> left alone (its mode is *not* synced);
+    * a plain PIF -> left alone (xapi only logs a warning).
     """
     my_physical = [(p, bridge_position(world, p)) for p in world.find(pool, 'PIF', host=me, physical=True)]
     for bond_ref in list(world.visible(pool, 'Bond')):
+        if bond_ref not in world.tables['Bond']:
+            continue
         bond = world.rec('Bond', bond_ref)
         bmaster = world.rec('PIF', bond['master'])
         if bmaster['host'] != master:
@@ -276,11 +283,30 @@ def copy_bonds_from_master(world, pool, master, me):
             first = [p for p, pos in my_physical if pos == donor[0] and p in mine]
             if first:
                 mine = first + [p for p in mine if p != first[0]]
-        if world.find(pool, 'PIF', host=me, network=network):
+        on_network = world.find(pool, 'PIF', host=me, network=network)
+        if not on_network:
+            if mine:
+                bond_create(world, pool, network, mine, '', bond['mode'], dict(bond['properties']),
+                            check_network=False)
             continue
-        if not mine:
+        my_bonds = world.find(pool, 'Bond', master=on_network[0])
+        if not my_bonds:
             continue
-        bond_create(world, pool, network, mine, '', bond['mode'], dict(bond['properties']), check_network=False)
+        current = set(world.find(pool, 'PIF', bond_slave_of=my_bonds[0]))
+        if current != set(mine):
+            bond_destroy(world, pool, my_bonds[0])
+            bond_create(world, pool, network, mine, '', bond['mode'], dict(bond['properties']),
+                        check_network=False)
+
+
+def restart_toolstack(world, sim):
+    """What a toolstack restart on sim's host does in the double: its sessions end and, on
+    a pool member, the master's bonds are synced again (``copy_bonds_from_master``)."""
+    drop_sessions_of(world, sim.name)
+    pool = world.pool_of_host(sim.host_ref)
+    master = world.master_of(pool)
+    if master != sim.host_ref:
+        copy_bonds_from_master(world, pool, master, sim.host_ref)
 
 
 # --------------------------------------------------------------------------- pool.eject

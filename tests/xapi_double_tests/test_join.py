@@ -397,3 +397,40 @@ def test_management_vlan_pif_lands_on_master_management_network(make_double):
     m2 = x.host.get_management_interface(host_by_name(x, 'xs2'))
     assert x.PIF.get_network(m1) == x.PIF.get_network(m2)
     assert x.PIF.get_VLAN(m2) == '30' and x.PIF.get_IP(m2) == address(2)
+
+
+def test_toolstack_restart_syncs_bonds_on_a_member(make_double):
+    d = make_double(2)
+    join(d, 'xs2')
+    x1 = session(d, 'xs1').xenapi
+    h1, h2 = host_by_name(x1, 'xs1'), host_by_name(x1, 'xs2')
+    net = x1.network.create({'name_label': 'cloud-public', 'name_description': '', 'other_config': {}})
+    x1.Bond.create(net, [pif_by_device(x1, 'eth2', h1), pif_by_device(x1, 'eth3', h1)], '', 'lacp', {})
+    assert [x1.PIF.get_host(r['master']) for r in x1.Bond.get_all_records().values()] == [h1]
+    d.restart_toolstack('xs2')
+    x1 = session(d, 'xs1').xenapi          # sessions on the master are untouched, this one is fresh
+    mine = [r for r in x1.Bond.get_all_records().values() if x1.PIF.get_host(r['master']) == h2]
+    assert len(mine) == 1 and mine[0]['mode'] == 'lacp'
+    assert sorted(x1.PIF.get_device(p) for p in mine[0]['slaves']) == ['eth2', 'eth3']
+
+
+def test_toolstack_restart_recreates_a_partial_bond_but_not_a_mode_change(make_double):
+    d = make_double(2)
+    x1 = session(d, 'xs1').xenapi
+    net = x1.network.create({'name_label': 'cloud-public', 'name_description': '', 'other_config': {}})
+    x1.Bond.create(net, [pif_by_device(x1, 'eth2'), pif_by_device(x1, 'eth3')], '', 'balance-slb', {})
+    join(d, 'xs2')
+    h2 = host_by_name(x1, 'xs2')
+    bond2 = [b for b, r in x1.Bond.get_all_records().items() if x1.PIF.get_host(r['master']) == h2][0]
+    # a member "left the bond": destroyed and rebuilt with one NIC, and its mode changed
+    x1.Bond.destroy(bond2)
+    bond2 = x1.Bond.create(net, [pif_by_device(x1, 'eth2', h2)], '', 'active-backup', {})
+    d.restart_toolstack('xs2')
+    mine = [r for r in x1.Bond.get_all_records().values() if x1.PIF.get_host(r['master']) == h2]
+    assert sorted(x1.PIF.get_device(p) for p in mine[0]['slaves']) == ['eth2', 'eth3']
+    assert mine[0]['mode'] == 'balance-slb'      # recreated from the master's bond
+    # same slaves, other mode: left as it is
+    b = [b for b, r in x1.Bond.get_all_records().items() if x1.PIF.get_host(r['master']) == h2][0]
+    x1.Bond.set_mode(b, 'active-backup')
+    d.restart_toolstack('xs2')
+    assert x1.Bond.get_mode(b) == 'active-backup'
