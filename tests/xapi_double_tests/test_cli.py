@@ -37,8 +37,8 @@ def test_cli_serves_until_sigterm(tmp_path):
         assert port_file.exists(), 'the double never wrote its port file'
         endpoints = json.loads(port_file.read_text())
         assert sorted(endpoints) == ['xs1', 'xs2']
-        assert json.loads(address_file.read_text()) == {'192.168.43.21': endpoints['xs1'],
-                                                         '192.168.43.22': endpoints['xs2']}
+        by_address = {'192.168.43.21': endpoints['xs1'], '192.168.43.22': endpoints['xs2']}
+        assert json.loads(address_file.read_text()) == by_address
         s = XenAPI.Session(endpoints['xs2'])
         s.xenapi.login_with_password('root', PASSWORD, '2.16', 'cli-test')
         h = s.xenapi.host.get_all()[0]
