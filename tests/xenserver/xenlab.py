@@ -58,7 +58,7 @@ def hosts_spec(n=3, overrides=None):
     return out
 
 
-# Every (profile, host, method, n_args) the doubles of this test session answered - for the
+# Every (xapi version, host, method, n_args) the doubles of this test session answered - for the
 # contract test (tests/xenserver/test_zz_contract.py).
 CALLS = []
 
@@ -70,8 +70,13 @@ def start_double(profile, n=3, overrides=None, extra_hosts=()):
     return d
 
 
+def calls_of(d):
+    """(xapi version of the host, host, method, number of XML-RPC args) of every call *d* answered."""
+    return [(d.xapi_version(d.world.hosts[h]), h, m, n) for h, m, n in list(d.calls)]
+
+
 def stop_double(d):
-    CALLS.extend((d.profile, h, m, n) for h, m, n in d.calls)
+    CALLS.extend(calls_of(d))
     d.stop()
 
 
