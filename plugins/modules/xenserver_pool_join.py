@@ -93,10 +93,9 @@ def prechecks(joiner, master):
         problems.append('%s has running VMs (%s); xapi refuses to join a host with running VMs.' % (jname, ', '.join(guests)))
     bonds = [b for b, r in jv.bonds.items() if jv.pifs.get(r.get('master'), {}).get('host') == jref]
     if bonds:
+        names = sorted('%s (%s)' % (jv.pifs[jv.bonds[b]['master']].get('device'), ', '.join(jv.bond_devices(b))) for b in bonds)
         problems.append('%s has bond(s) %s; xapi refuses to join a host with bonds (POOL_JOINING_HOST_HAS_BONDS) - '
-                        'create bonds on the master only, it copies them to joining hosts.' % (
-                            jname, ', '.join(sorted('%s (%s)' % (jv.pifs[jv.bonds[b]['master']].get('device'),
-                                                                  ', '.join(jv.bond_devices(b))) for b in bonds))))
+                        'create bonds on the master only, it copies them to joining hosts.' % (jname, ', '.join(names)))
     mgmt = jv.management_pif(jref)
     mvlan = _xapi.to_int(jv.pifs.get(mgmt, {}).get('VLAN'), -1) if mgmt else -1
     if mvlan >= 0:
