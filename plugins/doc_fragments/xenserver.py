@@ -41,7 +41,7 @@ requirements:
 notes:
   - Runs on the controller (C(delegate_to=localhost)) and speaks XenAPI over the network; nothing is
     installed in dom0.
-  - A XenAPI error is reported with the host, the object and the xapi error code in RV(xapi_error).
+  - A XenAPI error is reported with the host, the object and the xapi error code (C(xapi_error) in the failed result).
 '''
 
     # Attributes of a module that talks to a XenAPI endpoint.
