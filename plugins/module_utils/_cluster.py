@@ -259,6 +259,9 @@ def validate_inventory(groups, hostvars):
         _check_cluster(problems, name, c, hv_of, hostvars)
         c['hypervisor'] = c['hypervisors'][0]
         del c['hypervisors']
+    if any(c['hypervisor'] == 'xenserver' for c in clusters.values()):  # XenServer pool rules (controller only)
+        from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _xenserver_rules
+        _xenserver_rules.inventory_problems(problems, clusters, hostvars)
     return problems.items, clusters
 
 
@@ -531,7 +534,7 @@ def _check_cluster(problems, name, c, hv_of, hostvars):
         return
     hv = c['hypervisors'][0]
     limit = CLUSTER_LIMITS[hv]
-    if len(hosts) > limit:
+    if len(hosts) > limit and hv != 'xenserver':  # xenserver: configurable, _xenserver_rules
         for h in hosts[limit:]:
             problems.add(h, 'size', len(hosts), 'cluster %s has %d %s hosts; CloudStack supports at most %d per '
                          'cluster (%s is host number %d).' % (name, len(hosts), hv, limit, h, hosts.index(h) + 1))

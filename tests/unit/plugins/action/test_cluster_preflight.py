@@ -416,9 +416,14 @@ def test_cluster_sets_without_hypervisor_group():
 @pytest.mark.parametrize('group,limit', [('kvm_hosts', 16), ('lxc_hosts', 16), ('xenserver_hosts', 8),
                                          ('vsphere_hosts', 8)])
 def test_cluster_size_limits(group, limit):
-    groups, hv = inventory(limit, group=group)
+    def make(i):
+        v = linux_host(i)
+        if group == 'xenserver_hosts':  # a XenServer pool also needs its join password (_xenserver_rules)
+            v['xenserver_pool_password'] = 'pool-root-pw'
+        return v
+    groups, hv = inventory(limit, make, group=group)
     assert check(groups, hv)[0] == []
-    groups, hv = inventory(limit + 1, group=group)
+    groups, hv = inventory(limit + 1, make, group=group)
     p = only(check(groups, hv)[0], 'size')
     assert p['host'] == 'kvm%d' % (limit + 1) and 'at most %d' % limit in p['msg'] and '%d ' % (limit + 1) in p['msg']
 
@@ -436,6 +441,7 @@ def test_xenserver_labels_are_not_bridges():
     for h in hv.values():
         del h['cshv_bridges']
         h['cshv_traffic_labels'] = {'management': 'cloud-private', 'guest': 'cloud-guest'}
+        h['xenserver_pool_password'] = 'pool-root-pw'  # a pool of two needs the join password (_xenserver_rules)
     assert check(groups, hv)[0] == []
 
 
