@@ -13,6 +13,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
+from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _vsphere_rules
 
 STAGES = ('inventory', 'facts')
 
@@ -41,7 +42,7 @@ def collect_inventory(groups, hostvars):
                 out[h] = {'cshv_cluster': _read(hv, 'cshv_cluster')}
             continue
         v = {}
-        for name in _cluster.MODEL_VARS:
+        for name in _cluster.MODEL_VARS + _vsphere_rules.MODEL_VARS:
             if name in hv:
                 v[name] = _read(hv, name)
         secrets = {}

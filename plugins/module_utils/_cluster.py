@@ -259,6 +259,8 @@ def validate_inventory(groups, hostvars):
         _check_cluster(problems, name, c, hv_of, hostvars)
         c['hypervisor'] = c['hypervisors'][0]
         del c['hypervisors']
+    from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _vsphere_rules  # controller-only
+    _vsphere_rules.check_inventory(problems, [h for h in hosts if hv_of[h] == 'vsphere'], hostvars, clusters)
     return problems.items, clusters
 
 
