@@ -235,3 +235,31 @@ def test_vcenter_version(vc, cs, ok):
     assert (err is None) == ok, err
     if not ok and vc:
         assert "'%s'" % vc in err or '4.18' in err
+
+
+def test_example_vsphere_inventory_needs_its_vaulted_secrets():
+    """The shipped example passes the rules once its vaulted passwords exist, and names them while they don't."""
+    import os
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.hostvars import HostVars
+    from ansible.vars.manager import VariableManager
+    from ansible_collections.cloudstack.hypervisors.plugins.action import cluster_preflight as action
+
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
+
+    def run(extra):
+        loader = DataLoader()
+        inventory = InventoryManager(loader=loader, sources=[os.path.join(root, 'inventories', 'example-vsphere')])
+        vm = VariableManager(loader=loader, inventory=inventory)
+        vm._extra_vars = dict(extra)
+        groups, model = action.collect_inventory(inventory.get_groups_dict(),
+                                                 HostVars(inventory=inventory, variable_manager=vm, loader=loader))
+        return _cluster.validate_inventory(groups, model)
+
+    problems, _c = run({})
+    assert problems and {p['check'] for p in problems} <= {'secrets', 'template'}, problems
+    problems, clusters = run({'vault_vcenter_password': 'example-only-1', 'vault_esxi_password': 'example-only-2'})
+    assert problems == []
+    assert {n: c['hosts'] for n, c in clusters.items()} == {
+        'zone2/pod1/vmw-cluster1': ['esxi1.example.org', 'esxi2.example.org', 'esxi3.example.org']}
