@@ -16,6 +16,7 @@ sys.path, or call ``Vcsim`` yourself for one simulator per scenario module.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -30,6 +31,12 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.join(HERE, 'build.sh')
 DEFAULT_USER = 'administrator@vsphere.local'
+
+
+def host_thumbprint(name: str) -> str:
+    """The SHA-1 thumbprint a simulated ESXi host presents (derived from its name, as in cshvext)."""
+    digest = hashlib.sha1(('cshv-vcsim-host:' + name).encode()).hexdigest().upper()  # nosec - not security
+    return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 class VcsimError(RuntimeError):
@@ -53,7 +60,8 @@ class Vcsim:
     def __init__(self, *, datacenters: int = 0, clusters: int = 0, cluster_hosts: int = 0,
                  standalone_hosts: int = 0, version: str = '8.0.2', build_number: str = '22385739',
                  username: str = DEFAULT_USER, password: str | None = None, port: int = 0,
-                 binary: str | None = None, start_timeout: float = 30.0):
+                 binary: str | None = None, start_timeout: float = 30.0,
+                 esxi_password: str | None = None, strict_thumbprints: bool = False):
         self.args = ['-dc', str(datacenters), '-cluster', str(clusters), '-host', str(cluster_hosts),
                      '-standalone-host', str(standalone_hosts), '-vc-version', version,
                      '-vc-build', build_number]
@@ -63,6 +71,8 @@ class Vcsim:
         self.binary = binary
         self.start_timeout = start_timeout
         self.version = version
+        self.esxi_password = esxi_password
+        self.strict_thumbprints = strict_thumbprints
         self.proc: subprocess.Popen | None = None
         self.workdir: str | None = None
         self.host = '127.0.0.1'
@@ -77,7 +87,11 @@ class Vcsim:
         binary = self.binary or build()
         self.workdir = tempfile.mkdtemp(prefix='cshv-vcsim.')
         port_file = os.path.join(self.workdir, 'port.json')
-        env = dict(os.environ, VCSIM_USERNAME=self.username, VCSIM_PASSWORD=self.password)
+        env = dict(os.environ, VCSIM_USERNAME=self.username, VCSIM_PASSWORD=self.password,
+                   VCSIM_STRICT_THUMBPRINTS='1' if self.strict_thumbprints else '0')
+        env.pop('VCSIM_ESXI_PASSWORD', None)
+        if self.esxi_password:
+            env['VCSIM_ESXI_PASSWORD'] = self.esxi_password
         log = open(self.log_path, 'wb')  # pylint: disable=consider-using-with
         try:
             self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
@@ -157,6 +171,11 @@ class Vcsim:
                 return f.read()
         except OSError:
             return ''
+
+    @staticmethod
+    def host_thumbprint(name: str) -> str:
+        """The thumbprint AddHost_Task expects for host `name` (see host_thumbprint())."""
+        return host_thumbprint(name)
 
     def connection(self) -> dict:
         """Connection settings in the shape of the vmware modules' options."""

@@ -19,8 +19,9 @@ def wait(task):
 
 
 def thumbprint(name):
-    """A stand-in SHA-1 thumbprint for a simulated host."""
-    return ':'.join(['AA'] * 20)
+    """The SHA-1 thumbprint the simulated host presents."""
+    from vcsim import host_thumbprint  # pylint: disable=import-outside-toplevel
+    return host_thumbprint(name)
 
 
 class Inventory:
