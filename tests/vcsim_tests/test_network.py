@@ -275,3 +275,22 @@ def test_update_virtual_nic(inv):
     # removing it also takes it out of vMotion
     n.RemoveVirtualNic('vmk1')
     assert not inv.host.configManager.virtualNicManager.QueryNetConfig('vmotion').selectedVnic
+
+
+def test_port_group_policy_reads_back_as_esxi_reports_it(inv):
+    # ESXi reports "no override" as empty policy objects, not absent ones; vmware_portgroup
+    # compares against that, so a sim returning None would never be idempotent.
+    n = ns(inv.host)
+    n.AddVirtualSwitch('vSwitch1', switch_spec())
+    n.AddPortGroup(vim.host.PortGroup.Specification(name='vMotion', vlanId=30, vswitchName='vSwitch1',
+                                                    policy=vim.host.NetworkPolicy()))
+    policy = portgroup(inv.host, 'vMotion').spec.policy
+    assert policy.security is not None and policy.security.allowPromiscuous is None
+    assert policy.nicTeaming is not None and policy.shapingPolicy is not None
+
+
+def test_every_traffic_type_vmware_vmkernel_queries_is_known(inv):
+    mgr = inv.host.configManager.virtualNicManager
+    for nic_type in ('vmotion', 'vsan', 'management', 'faultToleranceLogging', 'vSphereProvisioning',
+                     'vSphereReplication', 'vSphereReplicationNFC', 'vSphereBackupNFC'):
+        assert mgr.QueryNetConfig(nic_type).nicType == nic_type

@@ -34,7 +34,8 @@ const (
 // nicTypes are the HostVirtualNicManager traffic types a standard ESXi 7/8 host knows.
 var nicTypes = []string{
 	"management", "vmotion", "faultToleranceLogging", "vSphereReplication",
-	"vSphereReplicationNFC", "vSphereProvisioning", "vsan", "vsanWitness", "nvmeTcp", "nvmeRdma",
+	"vSphereReplicationNFC", "vSphereProvisioning", "vsan", "vsanWitness", "vSphereBackupNFC", "ptp",
+	"nvmeTcp", "nvmeRdma",
 }
 
 // NetworkSystem replaces govmomi's HostNetworkSystem for one host.
@@ -378,6 +379,7 @@ func (s *NetworkSystem) AddPortGroup(ctx *simulator.Context, req *types.AddPortG
 		body.Fault_ = fault(&types.AlreadyExists{Name: spec.Name})
 		return body
 	}
+	normalizePolicy(&spec.Policy)
 	pg := types.HostPortGroup{
 		Key:            portgroupKeyPrefix + spec.Name,
 		Vswitch:        vs.Key,
@@ -389,6 +391,26 @@ func (s *NetworkSystem) AddPortGroup(ctx *simulator.Context, req *types.AddPortG
 	st.attachNetwork(ctx, spec.Name)
 	body.Res = &types.AddPortGroupResponse{}
 	return body
+}
+
+// normalizePolicy gives a port group's spec.policy what ESXi reports for "no override":
+// empty (not absent) security, NIC teaming, offload and shaping policies.
+func normalizePolicy(p *types.HostNetworkPolicy) {
+	if p.Security == nil {
+		p.Security = &types.HostNetworkSecurityPolicy{}
+	}
+	if p.NicTeaming == nil {
+		p.NicTeaming = &types.HostNicTeamingPolicy{}
+	}
+	if p.NicTeaming.FailureCriteria == nil {
+		p.NicTeaming.FailureCriteria = &types.HostNicFailureCriteria{}
+	}
+	if p.OffloadPolicy == nil {
+		p.OffloadPolicy = &types.HostNetOffloadCapabilities{}
+	}
+	if p.ShapingPolicy == nil {
+		p.ShapingPolicy = &types.HostNetworkTrafficShapingPolicy{}
+	}
 }
 
 func computedPolicy(vs *types.HostVirtualSwitch, over types.HostNetworkPolicy) types.HostNetworkPolicy {
@@ -447,6 +469,7 @@ func (s *NetworkSystem) UpdatePortGroup(ctx *simulator.Context, req *types.Updat
 		body.Fault_ = fault(&types.AlreadyExists{Name: spec.Name})
 		return body
 	}
+	normalizePolicy(&spec.Policy)
 	oldKey, oldSwitch := pg.Key, pg.Vswitch
 	pg.Spec = spec
 	pg.Key = portgroupKeyPrefix + spec.Name
