@@ -85,8 +85,8 @@ def vsphere_checks(raw, host, want):
         if h is None:
             bad.append('port group %s missing' % pg['name'])
         elif h.get('vswitch') != pg.get('vswitch') or int(h.get('vlan_id') or 0) != int(pg.get('vlan') or 0):
-            bad.append('port group %s on %s VLAN %s (want %s VLAN %s)' % (pg['name'], h.get('vswitch'), h.get('vlan_id'),
-                                                                      pg.get('vswitch'), pg.get('vlan') or 0))
+            bad.append('port group %s on %s VLAN %s (want %s VLAN %s)'
+                       % (pg['name'], h.get('vswitch'), h.get('vlan_id'), pg.get('vswitch'), pg.get('vlan') or 0))
     mpg = want.get('management_portgroup')
     if mpg and mpg not in have_pg:
         bad.append('management port group %s missing' % mpg)
@@ -103,7 +103,7 @@ def vsphere_checks(raw, host, want):
             bad.append('no vmkernel NIC on %s' % pg['name'])
             continue
         v = match[0]
-        addr = str(addrs.get(pg['name'], '')).split('/')[0]
+        addr = str(addrs.get(pg['name'], '')).split('/', maxsplit=1)[0]
         if addr and v.get('ipv4_address') != addr:
             bad.append('%s on %s has %s (want %s)' % (v.get('device'), pg['name'], v.get('ipv4_address'), addr))
         if pg.get('service') == 'vmotion' and not v.get('enable_vmotion'):
