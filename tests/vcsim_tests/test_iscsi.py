@@ -32,6 +32,9 @@ def test_enable_software_iscsi_and_add_targets(inv):
         address='10.0.20.6', port=3260, iScsiName='iqn.2026-01.example:lun0')])
     adapter = hba(inv.host)
     assert [(t.address, t.port) for t in adapter.configuredSendTarget] == [('10.0.20.5', 3260)]
+    # a new target inherits the adapter's CHAP settings, as ESXi reports it (vmware_host_iscsi reads these)
+    auth = adapter.configuredSendTarget[0].authenticationProperties
+    assert (auth.chapInherited, auth.chapAuthenticationType) == (True, 'chapProhibited')
     assert [t.iScsiName for t in adapter.configuredStaticTarget] == ['iqn.2026-01.example:lun0']
     ss.RemoveInternetScsiSendTargets('vmhba65', [send_target('10.0.20.5')])
     assert not hba(inv.host).configuredSendTarget

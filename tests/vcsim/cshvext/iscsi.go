@@ -109,6 +109,14 @@ func notFoundHba(device string, s *StorageSystem) *soap.Fault {
 	return faultMsg(fmt.Sprintf("iSCSI adapter %s not found on %s", device, hostName(&s.st.host.HostSystem)), &types.NotFound{})
 }
 
+// inheritedAuth is what ESXi reports for a target that inherits the adapter's CHAP settings.
+func inheritedAuth() *types.HostInternetScsiHbaAuthenticationProperties {
+	return &types.HostInternetScsiHbaAuthenticationProperties{
+		ChapAuthEnabled: false, ChapAuthenticationType: "chapProhibited", ChapInherited: types.NewBool(true),
+		MutualChapAuthenticationType: "chapProhibited", MutualChapInherited: types.NewBool(true),
+	}
+}
+
 func validTargetAddress(a string) bool {
 	return a != "" && (net.ParseIP(a) != nil || ntpServerRe.MatchString(a))
 }
@@ -139,6 +147,9 @@ func (s *StorageSystem) AddInternetScsiSendTargets(req *types.AddInternetScsiSen
 				body.Fault_ = faultMsg(fmt.Sprintf("send target %s:%d already exists", t.Address, t.Port), &types.HostConfigFault{})
 				return body
 			}
+		}
+		if t.AuthenticationProperties == nil {
+			t.AuthenticationProperties = inheritedAuth()
 		}
 		add = append(add, t)
 	}
@@ -208,6 +219,9 @@ func (s *StorageSystem) AddInternetScsiStaticTargets(req *types.AddInternetScsiS
 			}
 		}
 		t.DiscoveryMethod = "staticMethod"
+		if t.AuthenticationProperties == nil {
+			t.AuthenticationProperties = inheritedAuth()
+		}
 		add = append(add, t)
 	}
 	h.ConfiguredStaticTarget = append(h.ConfiguredStaticTarget, add...)
