@@ -14,6 +14,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
 from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _xenserver_rules
+from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _vsphere_rules
 
 STAGES = ('inventory', 'facts')
 
@@ -42,7 +43,7 @@ def collect_inventory(groups, hostvars):
                 out[h] = {'cshv_cluster': _read(hv, 'cshv_cluster')}
             continue
         v = {}
-        for name in _cluster.MODEL_VARS + _xenserver_rules.INVENTORY_VARS:
+        for name in _cluster.MODEL_VARS + _xenserver_rules.INVENTORY_VARS + _vsphere_rules.MODEL_VARS:
             if name in hv:
                 v[name] = _read(hv, name)
         secrets = {}

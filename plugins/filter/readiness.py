@@ -152,8 +152,10 @@ def readiness_info(hosts, hostvars, groups):
             'hypervisor': ','.join(types) or '-',
             'cluster': cluster,
             'rollout_done': bool(hv.get('cshv_rollout_done', False)),
-            'checks': hv.get('cluster_verify_checks'),
+            'checks': hv.get('cluster_verify_checks', hv.get('vsphere_checks')),
         }
+        if hv.get('vsphere_traffic_labels'):
+            info[h]['labels'] = list(hv.get('vsphere_traffic_labels'))
     return info
 
 
@@ -170,6 +172,8 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
     for h in hosts:
         i = info.get(h) or {}
         row = {'host': h, 'hypervisor': i.get('hypervisor') or '-', 'cluster': i.get('cluster') or '-'}
+        if i.get('labels'):
+            row['traffic_labels'] = i['labels']
         checks = i.get('checks')
         if checks is None:
             p = probes.get(h) or {}
@@ -230,6 +234,13 @@ def readiness_markdown(rows, title='Readiness report', meta=None):
     lost = [r['host'] for r in rows if r.get('lost')]
     lines.append('')
     lines.append('%d of %d host(s) ready%s.' % (ready, len(rows), ('; lost: %s' % ', '.join(lost)) if lost else ''))
+    labels = {}
+    for r in rows:
+        if r.get('traffic_labels'):
+            labels.setdefault(r.get('cluster', '-'), r['traffic_labels'])
+    for cluster, lab in labels.items():
+        lines.append('')
+        lines.append('Traffic labels for the zone (vSphere cluster %s): %s' % (cluster, '; '.join(lab)))
     return '\n'.join(lines) + '\n'
 
 

@@ -262,6 +262,8 @@ def validate_inventory(groups, hostvars):
     if any(c['hypervisor'] == 'xenserver' for c in clusters.values()):  # XenServer pool rules (controller only)
         from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _xenserver_rules
         _xenserver_rules.inventory_problems(problems, clusters, hostvars)
+    from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _vsphere_rules  # controller-only
+    _vsphere_rules.check_inventory(problems, [h for h in hosts if hv_of[h] == 'vsphere'], hostvars, clusters)
     return problems.items, clusters
 
 

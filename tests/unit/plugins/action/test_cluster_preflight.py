@@ -50,6 +50,17 @@ def ovs_host(n):
     return v
 
 
+def vsphere_host(n):
+    """A vSphere host of the inventory model (the vSphere rules need credentials, thumbprint, vSwitches)."""
+    v = linux_host(n)
+    del v['cshv_bridge_type'], v['cshv_bridges']
+    v.update({'cshv_vcenter_hostname': 'vc.example', 'cshv_vcenter_username': 'admin', 'cshv_vcenter_password': 'vc-pw-1',
+              'cshv_esxi_username': 'root', 'cshv_esxi_password': 'esx-pw-1', 'cshv_esxi_ssl_thumbprint': ':'.join(['AB'] * 20),
+              'cshv_vsphere_vswitches': [{'name': 'vSwitch0'}],
+              'cshv_traffic_labels': {'management': 'vSwitch0', 'guest': 'vSwitch0,,vmwaresvs'}})
+    return v
+
+
 def inventory(n=3, make=linux_host, group='kvm_hosts'):
     hosts = ['kvm%d' % i for i in range(1, n + 1)]
     return {group: list(hosts)}, {h: make(i) for i, h in enumerate(hosts, 1)}
@@ -417,13 +428,15 @@ def test_cluster_sets_without_hypervisor_group():
                                          ('vsphere_hosts', 8)])
 def test_cluster_size_limits(group, limit):
     def make(i):
+        if group == 'vsphere_hosts':
+            return vsphere_host(i)
         v = linux_host(i)
         if group == 'xenserver_hosts':  # a XenServer pool also needs its join password (_xenserver_rules)
             v['xenserver_pool_password'] = 'pool-root-pw'
         return v
-    groups, hv = inventory(limit, make, group=group)
+    groups, hv = inventory(limit, make=make, group=group)
     assert check(groups, hv)[0] == []
-    groups, hv = inventory(limit + 1, make, group=group)
+    groups, hv = inventory(limit + 1, make=make, group=group)
     p = only(check(groups, hv)[0], 'size')
     assert p['host'] == 'kvm%d' % (limit + 1) and 'at most %d' % limit in p['msg'] and '%d ' % (limit + 1) in p['msg']
 

@@ -201,3 +201,19 @@ def test_stale_without_a_report_writes_nothing():
 def test_stale_keeps_an_unreadable_report_as_text():
     out = r.readiness_stale('{not json', 'garbage', 'now')
     assert out['write'] and json.loads(out['json'])['previous'] == {'unreadable': '{not json'}
+
+
+def test_vsphere_host_rows_carry_checks_and_traffic_labels():
+    """A vSphere host has no cluster_verify_checks; its vsphere_checks and zone labels make its row."""
+    from ansible_collections.cloudstack.hypervisors.plugins.filter import readiness as r
+    ok = {'ok': True, 'detail': 'ok'}
+    hostvars = {'esxi1': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+                          'vsphere_checks': {'bridges': ok, 'libvirt_peers': ok,
+                                             'agent': {'ok': False, 'detail': 'ntpd not running'}},
+                          'vsphere_traffic_labels': ['management: vSwitch0,,vmwaresvs']}}
+    info = r.readiness_info(['esxi1'], hostvars, {'vsphere_hosts': ['esxi1']})
+    rows = r.readiness_rows(['esxi1'], info)
+    assert rows[0]['hypervisor'] == 'vsphere' and rows[0]['ok'] is False and 'ntpd not running' in rows[0]['ready']
+    assert rows[0]['traffic_labels'] == ['management: vSwitch0,,vmwaresvs']
+    md = r.readiness_markdown(rows)
+    assert 'Traffic labels for the zone (vSphere cluster z/p/c): management: vSwitch0,,vmwaresvs' in md
