@@ -17,7 +17,6 @@ from ansible.vars.hostvars import HostVars
 from ansible.vars.manager import VariableManager
 
 from ansible_collections.cloudstack.hypervisors.plugins.action import cluster_preflight as action
-from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..', '..'))
 LAB = os.path.join(ROOT, 'inventories', 'lab')
@@ -33,8 +32,8 @@ def preflight(sources, extra_vars=None):
         vm._extra_vars = dict(extra_vars)
     hostvars = HostVars(inventory=inventory, variable_manager=vm, loader=loader)
     groups = inventory.get_groups_dict()
-    plain_groups, model = action.collect_inventory(groups, hostvars)
-    return _cluster.validate_inventory(plain_groups, model)
+    problems, clusters, _g, _m, _i = action.validate(groups, hostvars)
+    return problems, clusters
 
 
 def test_lab_inventory_passes():
