@@ -6,8 +6,9 @@ why, when it is not up. For each fixture, `cloudstack.hypervisors.site` runs
 with `-i inventories/lab -i bad_inventories/<name>/hosts.yml` and must:
 
 * fail (rc != 0) in the preflight task of the expected stage (inventory, or
-  facts for the fixtures that need hosts to be probed), with a problem on the expected host
-  whose message holds every expected string (the bad value among them);
+  facts for the fixtures that need hosts to be probed, or host for a host_prep
+  host check the preflight play runs — expect.yml names its task), with a problem
+  on the expected host whose message holds every expected string (the bad value among them);
 * run no play after the preflight (no rollout, no verification).
 
 The canary of the KVM rollout (kvm1, the first batch of ``serial: [1, "100%"]``) is
@@ -91,7 +92,8 @@ def lab():
 
 def run_fixture(name):
     expect = expectation(name)
-    task_name = PREFLIGHT_TASKS[expect.get('stage', 'inventory')]
+    # stage host: a host_prep host check that the preflight play runs (expect.yml names the task)
+    task_name = expect['task'] if expect.get('stage') == 'host' else PREFLIGHT_TASKS[expect.get('stage', 'inventory')]
     res, took, data = cshvlab.playbook('cloudstack.hypervisors.site',
                                        [LAB_INVENTORY, os.path.join(BAD, name, 'hosts.yml')],
                                        json_output=True, timeout=600)
@@ -102,6 +104,8 @@ def run_fixture(name):
             for host, result in task.get('hosts', {}).items():
                 if result.get('failed') and row['failed_task'] is None:
                     row['failed_task'] = task['task']['name']
+                if result.get('failed') and expect.get('stage') == 'host':
+                    row['problems'].append({'host': host, 'check': 'host', 'msg': str(result.get('msg'))})
                 if task['task']['name'] in PREFLIGHT_TASKS.values() and result.get('problems'):
                     row['problems'] = result['problems']
     hits = [p for p in row['problems'] if p['host'] == expect['host'] and p['check'] == expect['check']
