@@ -492,11 +492,11 @@ def _check_agent_names(problems, h, v):
         for p in usable:
             derived = 'br%s-%d' % (p, vmax)
             if len(derived) > IFNAMSIZ:
+                args = (name, h, traffic, _q(p), derived, vmax, len(derived), IFNAMSIZ)
                 problems.add(h, 'agent', p, 'bridge %s on %s carries %s traffic through port %s; the agent names '
                              'its VLAN bridges br<port>-<vlan>, and %s (VLAN %d) would be %d characters, over the '
                              "kernel's %d. Use a shorter NIC name or set cshv_guest_vlan_max to the highest VLAN "
-                             'id CloudStack will use here.' % (name, h, traffic, _q(p), derived, vmax, len(derived),
-                                                                IFNAMSIZ))
+                             'id CloudStack will use here.' % args)
 
 
 def _check_labels(problems, h, hv, v):
