@@ -17,17 +17,19 @@ changed. The XenServer pool of example-advanced is only validated by the
 preflight (``--limit`` keeps every play off it; its hosts get a ProxyCommand
 that cannot connect anywhere).
 
-Lab names come from CSHV_EXAMPLE_LABS (default "exb,exa"); a name may be
-left out to run one example only. Labs are taken down afterwards unless
-CSHV_KEEP_LAB is set.
+Lab names come from CSHV_EXAMPLE_LABS (default "exb,exa"; an empty name
+leaves that example out, e.g. "exb,"). Both examples run at once, each on its
+own lab; labs are taken down afterwards unless CSHV_KEEP_LAB is set.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import copy
 import json
 import os
 import shutil
 import sys
+import time
 
 import pytest
 import yaml
@@ -125,27 +127,18 @@ def ovs_bridges(lab, host):
     return res.stdout.split()
 
 
-@pytest.fixture(params=['basic', 'advanced'])
-def example(request, tmp_path):
-    name = request.param
-    lab = LABS.get(name)
-    if not lab:
-        pytest.skip('CSHV_EXAMPLE_LABS leaves out the %s example' % name)
-    if os.geteuid() != 0:
-        pytest.skip('the lab needs root')
+def prepare(name, tmp):
+    """Start the example's lab and write its inventory copy and overlay; returns the run settings."""
     ex = EXAMPLES[name]
+    lab = LABS[name]
     cshvlab.lab_up(lab, ex['hosts'], SUITE)
-    try:
-        state = cshvlab.lab_state(lab)
-        inv = tmp_path / ex['dir']
-        shutil.copytree(os.path.join(INVENTORIES, ex['dir']), str(inv))
-        with open(str(tmp_path / 'overlay.yml'), 'w') as f:
-            yaml.safe_dump(overlay(name, lab, state), f, default_flow_style=False)
-        yield {'name': name, 'lab': lab, 'hosts': ex['hosts'], 'limit': ex['limit'],
-               'inventories': [str(inv), str(tmp_path / 'overlay.yml')], 'reports': str(tmp_path / 'reports')}
-    finally:
-        if not os.environ.get('CSHV_KEEP_LAB'):
-            cshvlab.lab_down(lab)
+    state = cshvlab.lab_state(lab)
+    inv = os.path.join(tmp, ex['dir'])
+    shutil.copytree(os.path.join(INVENTORIES, ex['dir']), inv)
+    with open(os.path.join(tmp, 'overlay.yml'), 'w') as f:
+        yaml.safe_dump(overlay(name, lab, state), f, default_flow_style=False)
+    return {'name': name, 'lab': lab, 'hosts': ex['hosts'], 'limit': ex['limit'],
+            'inventories': [inv, os.path.join(tmp, 'overlay.yml')], 'reports': os.path.join(tmp, 'reports')}
 
 
 def site(ex):
@@ -156,39 +149,64 @@ def site(ex):
     return res, took, data
 
 
-def test_example_inventory_rolls_out_on_lab_hosts(example):
-    name = example['name']
-    print('\n%s example on lab %s; substitutions besides connection settings:' % (name, example['lab']))
+def roll_out(name, tmp):
+    """Both runs of one example on its own lab; returns the lines to print. Raises on a failure."""
+    out = ['%s example on lab %s; substitutions besides connection settings:' % (name, LABS[name])]
     for what, change, why in SUBSTITUTIONS[name] + LAB_ONLY:
-        print('  %-55s %-45s (%s)' % (what, change, why))
+        out.append('  %-55s %-45s (%s)' % (what, change, why))
+    example = prepare(name, tmp)
+    try:
+        res, took, data = site(example)
+        stats = data['stats']
+        out.append('%s first run: %.0f s, changed %s' % (
+            name, took, {h: s.get('changed', 0) for h, s in sorted(stats.items())}))
+        failed = [(t['task']['name'], h, r.get('msg')) for p in data['plays'] for t in p['tasks']
+                  for h, r in t['hosts'].items() if r.get('failed')]
+        assert res.returncode == 0, '%s: site failed: %s\n%s' % (name, failed[:5], res.stdout[-2000:] if not failed else '')
+        assert sorted(stats) == sorted(example['hosts']), 'hosts outside the KVM cluster were touched: %s' % sorted(stats)
 
-    res, took, data = site(example)
-    stats = data['stats']
-    print('first run: %.0f s, changed %s' % (took, {h: s.get('changed', 0) for h, s in sorted(stats.items())}))
-    failed = [(t['task']['name'], h, r.get('msg')) for p in data['plays'] for t in p['tasks']
-              for h, r in t['hosts'].items() if r.get('failed')]
-    assert res.returncode == 0, 'site failed: %s\n%s' % (failed[:5], res.stdout[-2000:] if not failed else '')
-    assert sorted(stats) == sorted(example['hosts']), 'hosts outside the KVM cluster were touched: %s' % sorted(stats)
+        # the bridges of the (substituted) example exist on every host
+        for h in example['hosts']:
+            if name == 'basic':
+                links = host_links(example['lab'], h)
+                for br, port in (('cloudbr0', 'host0'), ('cloudbr1', 'eth1')):
+                    assert links.get(br, {}).get('linkinfo', {}).get('info_kind') == 'bridge', (h, br, sorted(links))
+                    assert links[port].get('master') == br, (h, port, links[port].get('master'))
+            else:
+                assert set(ovs_bridges(example['lab'], h)) >= {'cloudbr', 'mgmt0', 'cloudbr0', 'cloudbr1'}, h
 
-    # the bridges of the (substituted) example exist on every host
-    for h in example['hosts']:
-        if name == 'basic':
-            links = host_links(example['lab'], h)
-            for br, port in (('cloudbr0', 'host0'), ('cloudbr1', 'eth1')):
-                assert links.get(br, {}).get('linkinfo', {}).get('info_kind') == 'bridge', (h, br, sorted(links))
-                assert links[port].get('master') == br, (h, port, links[port].get('master'))
-        else:
-            assert set(ovs_bridges(example['lab'], h)) >= {'cloudbr', 'mgmt0', 'cloudbr0', 'cloudbr1'}, h
+        with open(os.path.join(example['reports'], 'readiness.json')) as f:
+            report = json.load(f)
+        rows = {r['host']: r for r in report['hosts']}
+        assert report['complete'] is True and sorted(rows) == sorted(example['hosts']), report
+        for row in rows.values():
+            assert row['ready'] == 'yes' and row['ok'], row
 
-    with open(os.path.join(example['reports'], 'readiness.json')) as f:
-        report = json.load(f)
-    rows = {r['host']: r for r in report['hosts']}
-    assert report['complete'] is True and sorted(rows) == sorted(example['hosts']), report
-    for h, row in rows.items():
-        assert row['ready'] == 'yes' and row['ok'], row
+        res, took, data = site(example)
+        changed = {h: s.get('changed', 0) for h, s in data['stats'].items() if s.get('changed')}
+        out.append('%s second run: %.0f s, changed %s' % (name, took, changed or 'none'))
+        assert res.returncode == 0, res.stdout[-2000:]
+        assert not changed, '%s: the second run changed something: %s' % (name, changed)
+    finally:
+        if not os.environ.get('CSHV_KEEP_LAB'):
+            cshvlab.lab_down(example['lab'])
+    return out
 
-    res, took, data = site(example)
-    changed = {h: s.get('changed', 0) for h, s in data['stats'].items() if s.get('changed')}
-    print('second run: %.0f s, changed %s' % (took, changed or 'none'))
-    assert res.returncode == 0, res.stdout[-2000:]
-    assert not changed, 'the second run changed something: %s' % changed
+
+def test_example_inventories_roll_out_on_lab_hosts(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip('the lab needs root')
+    names = [n for n in EXAMPLES if LABS.get(n)]
+    assert names, 'CSHV_EXAMPLE_LABS names no lab'
+    # one lab per example, both at once: the wall time of the slower one
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(names)) as pool:
+        futures = {n: pool.submit(roll_out, n, str(tmp_path / n)) for n in names}
+    errors = []
+    for n, fut in futures.items():
+        try:
+            print('\n' + '\n'.join(fut.result()))
+        except Exception as e:  # pylint: disable=broad-except
+            errors.append('%s: %s' % (n, e))
+    print('\nexample inventories: %.0f s wall time' % (time.time() - t0))
+    assert not errors, '\n\n'.join(errors)
