@@ -132,6 +132,11 @@ options:
     default: false
 notes:
   - The module does not open firewall ports (16509 / 16514).
+  - A C(libvirtd) running outside the unit (forked by C(-d) in the daemon arguments, as an old guide said,
+    or started by hand) holds C(/run/libvirtd.pid), so the unit cannot start; the module then fails before
+    changing anything and names that process. C(-d)/C(--daemon) is always removed from the daemon arguments.
+  - When a later step fails after something was written or run, the failure still says C(changed=true) and
+    carries the diff of what was written.
   - C(mdns_adv = 0) is written only where this libvirt still knows the key (it appears in
     C(libvirtd.conf), commented or not); libvirt removed mDNS advertising in 2019 (5.x).
   - C(systemctl daemon-reload) is never needed; C(systemctl mask/unmask/enable/disable) reload by
@@ -288,7 +293,7 @@ from ansible_collections.cloudstack.hypervisors.plugins.module_utils._conffile i
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._runner import Runner
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._systemd import Systemd
 
-SHOW_PROPERTIES = ('Id', 'LoadState', 'UnitFileState', 'ActiveState', 'EnvironmentFiles', 'ExecStart')
+SHOW_PROPERTIES = ('Id', 'LoadState', 'UnitFileState', 'ActiveState', 'EnvironmentFiles', 'ExecStart', 'MainPID')
 
 
 class File(object):
@@ -296,7 +301,7 @@ class File(object):
 
     def __init__(self, module, path):
         self.path = path
-        self.mf = ManagedFile(module, lv.host_path(path))
+        self.mf = ManagedFile(module, lv.host_path(path), label=path)
 
     @property
     def text(self):
@@ -307,10 +312,7 @@ class File(object):
         return self.mf.changed
 
     def diff(self):
-        d = self.mf.diff()
-        d['before_header'] = self.path if self.mf.exists else '%s (absent)' % self.path
-        d['after_header'] = self.path
-        return d
+        return self.mf.diff()
 
 
 def fail_syntax(module, path, problem):
@@ -497,6 +499,13 @@ def main():
     client = File(module, lv.LIBVIRT_CONF) if modular else None
 
     # ---- validate everything before deciding or writing anything
+    stray = lv.stray_daemon(units[service].get('MainPID'))
+    if stray:
+        module.fail_json(msg='A libvirtd (pid %d) runs outside %s and holds %s, so the unit cannot start '
+                             '("Failed to acquire pid file"); it was started by hand or forked by -d/--daemon in '
+                             '%s of %s. Stop that process (kill %d), then run again; nothing was changed.'
+                             % (stray[0], service, stray[1], args_var, args_path, stray[0]),
+                         stray_pid=stray[0])
     problem = lv.check_conf_syntax(conf.text)
     if problem:
         fail_syntax(module, conf.path, problem)
