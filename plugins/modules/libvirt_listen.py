@@ -116,6 +116,16 @@ options:
   crl_file:
     description: Certificate revocation list for O(mode=tls) (C(crl_file)); not managed when omitted.
     type: path
+  keep_tls:
+    description:
+      - Keep TLS once CloudStack has set it up. When V(true) and C(libvirtd.conf) already says
+        C(listen_tls = 1) with O(ca_file), O(cert_file) and O(key_file) present on the host - the
+        state Add Host (C(keystore-cert-import), C(cloudstack-setup-agent -s)) and every certificate
+        renewal leave - the module converges to C(mode=tls) whatever O(mode) says, so a later run
+        never takes CloudStack's TLS listener (used for migrations between secured hosts) away.
+      - The mode actually applied and why are returned in RV(mode) and RV(mode_reason).
+    type: bool
+    default: false
   restart:
     description:
       - Apply the change now - stop C(libvirtd) and its sockets, change the units, write the files,
@@ -218,6 +228,16 @@ diff:
   returned: when changed and diff mode is on
   type: list
   elements: dict
+mode:
+  description: The listening mode applied - O(mode), or V(tls) when O(keep_tls) found CloudStack's TLS set up.
+  returned: success
+  type: str
+  sample: tls
+mode_reason:
+  description: Why that mode was applied.
+  returned: success
+  type: str
+  sample: CloudStack set up TLS (listen_tls = 1 with its certificates in place); kept (keep_tls=true)
 activation:
   description: The activation style used (V(traditional) or V(socket)).
   returned: success
@@ -293,6 +313,8 @@ from ansible_collections.cloudstack.hypervisors.plugins.module_utils._conffile i
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._runner import Runner
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._systemd import Systemd
 
+TLS_FILES = (('ca_file', '/etc/pki/CA/cacert.pem'), ('cert_file', '/etc/pki/libvirt/servercert.pem'),
+             ('key_file', '/etc/pki/libvirt/private/serverkey.pem'))
 SHOW_PROPERTIES = ('Id', 'LoadState', 'UnitFileState', 'ActiveState', 'EnvironmentFiles', 'ExecStart', 'MainPID')
 
 
@@ -411,6 +433,15 @@ def choose_activation(module, version, units, words):
                            'configures, so Add Host keeps it')
 
 
+def cloudstack_tls(text, params=None):
+    """libvirtd.conf listens on TLS and the certificates it needs are on the host."""
+    params = params or {}
+    have = parse_keys(text, LIBVIRT_CONF, keys=['listen_tls'])
+    if lv.conf_value(have.get('listen_tls')) != 1:
+        return False
+    return all(os.path.isfile(lv.host_path(params.get(name) or default)) for name, default in TLS_FILES)
+
+
 def want_libvirtd_conf(module, text):
     p = module.params
     want = {}
@@ -458,6 +489,7 @@ def main():
             cert_file=dict(type='path', default='/etc/pki/libvirt/servercert.pem'),
             key_file=dict(type='path', default='/etc/pki/libvirt/private/serverkey.pem'),
             crl_file=dict(type='path'),
+            keep_tls=dict(type='bool', default=False),
             restart=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
         ),
@@ -516,6 +548,13 @@ def main():
         problem = lv.check_conf_syntax(client.text)
         if problem:
             fail_syntax(module, client.path, problem)
+    requested = p['mode']
+    mode_reason = 'requested (mode=%s)' % requested
+    if p['keep_tls'] and requested != 'tls' and cloudstack_tls(conf.text, p):
+        # from here on every step (files, units, ports) works on the mode in force
+        p['mode'] = 'tls'
+        mode_reason = ('CloudStack set up TLS (listen_tls = 1 with its certificates in place); kept instead of '
+                       'mode=%s (keep_tls=true)' % requested)
     if p['mode'] == 'tls':
         for name in ('ca_file', 'cert_file', 'key_file', 'crl_file'):
             if p[name] and not os.path.isfile(lv.host_path(p[name])):
@@ -618,6 +657,8 @@ def main():
         pending_commands=pending,
         restart_required=bool(pending),
         restarted=bool(p['restart'] and runtime_start),
+        mode=p['mode'],
+        mode_reason=mode_reason,
         activation=activation,
         activation_reason=reason,
         libvirt_version=lv.version_string(version),
