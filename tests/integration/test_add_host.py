@@ -125,8 +125,8 @@ def site(lab, label, timings):
     timings.append((label, took))
     assert data is not None, 'no JSON from ansible-playbook (rc %d): %s' % (res.returncode, res.stderr[-3000:])
     stats = cshvlab.json_stats(data)
-    print('\n%s: %.0f s, rc %d, %s' % (label, took, res.returncode,
-                                        {h: (s.get('changed'), s.get('failures')) for h, s in sorted(stats.items())}))
+    counts = {h: (s.get('changed'), s.get('failures')) for h, s in sorted(stats.items())}
+    print('\n%s: %.0f s, rc %d, (changed, failures) %s' % (label, took, res.returncode, counts))
     assert res.returncode == 0, '%s failed: %s' % (label, res.stdout[-6000:])
     return stats
 
