@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Lab stand-in for what CloudStack's management server does to a KVM host on "Add Host".
 
@@ -109,7 +108,7 @@ class Host(object):
 def add_entries(host, path, entries):
     """configFileOps.addEntry(name, value) for each entry, then save()."""
     text = host.read(path) if host.exists(path) else ''
-    state = dict((name, False) for name, _ in entries)
+    state = dict((entry[0], False) for entry in entries)
     out = []
     for line in text.splitlines(True):
         for name, value in entries:
