@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 import re
 
-COLUMNS = ('rollout', 'bridges', 'libvirt_peers', 'agent')
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _uefi
+
+COLUMNS = ('rollout', 'bridges', 'libvirt_peers', 'agent', 'uefi')
 HEADERS = {
     'host': 'host', 'hypervisor': 'hypervisor', 'cluster': 'cluster', 'rollout': 'rollout',
-    'bridges': 'bridges', 'libvirt_peers': 'libvirt peers', 'agent': 'agent', 'ready': 'ready',
+    'bridges': 'bridges', 'libvirt_peers': 'libvirt peers', 'agent': 'agent', 'uefi': 'uefi', 'ready': 'ready',
 }
 ORDER = ('host', 'hypervisor', 'cluster') + COLUMNS + ('ready',)
 
@@ -127,13 +129,37 @@ def _check_agent(raw):
     return {'ok': True, 'detail': 'ok (%d keys)' % len(raw.get('agent_expected') or {})}
 
 
+def _check_uefi(raw):
+    """uefi.properties as the kvm role wrote it (kvm_uefi_enabled), with every file it names on the host."""
+    expected = raw.get('uefi_expected')
+    if not expected:
+        return {'ok': True, 'detail': 'off'}
+    if not raw.get('uefi_exists'):
+        return {'ok': False, 'detail': 'uefi.properties missing'}
+    have = parse_properties(raw.get('uefi_content'))
+    problems = []
+    for key, want in sorted(expected.items()):
+        if have.get(key) != str(want):
+            problems.append('%s=%s (want %s)' % (key, have.get(key, '(unset)'), want))
+    problems.extend(_uefi.problems(have))
+    files = raw.get('uefi_files') or {}
+    for key in _uefi.FILE_KEYS:
+        path = have.get(key)
+        if path and not files.get(path):
+            problems.append('%s %s missing' % (key, path))
+    if problems:
+        return {'ok': False, 'detail': '; '.join(problems)}
+    return {'ok': True, 'detail': 'ok (%s)' % have.get('guest.loader.secure')}
+
+
 def verify_checks(raw):
-    """Raw results of one host -> {bridges, libvirt_peers, agent}: each {ok, detail}."""
+    """Raw results of one host -> {bridges, libvirt_peers, agent, uefi}: each {ok, detail}."""
     raw = raw or {}
     return {
         'bridges': _check_bridges(raw),
         'libvirt_peers': _check_peers(raw),
         'agent': _check_agent(raw),
+        'uefi': _check_uefi(raw),
     }
 
 

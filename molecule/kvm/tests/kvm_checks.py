@@ -13,7 +13,8 @@ import pytest
 import testinfra.utils.ansible_runner
 
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ['MOLECULE_INVENTORY_FILE'])
-PORTS = ['22', '1798', '5900:6100', '49152:49216', '16509']
+# 16514: CloudStack's TLS listener after Add Host (kvm_libvirt_keep_tls, open from the first run)
+PORTS = ['22', '1798', '5900:6100', '49152:49216', '16509', '16514']
 
 
 def name_of(host):
@@ -56,6 +57,18 @@ def test_agent_properties_owned_keys(host, expect):
     want.update(expect.get('agent_keys', {}))
     for key, value in want.items():
         assert keys.get(key) == value, (key, keys.get(key), value)
+
+
+def test_agent_properties_mode_is_what_add_host_leaves(host):
+    # keystore-setup makes it 0600 (it holds keystore.passphrase); the role never loosens it
+    assert host.file('/etc/cloudstack/agent/agent.properties').mode == 0o600
+
+
+def test_libvirt_activation_survives_add_host(host):
+    # traditional: --listen in LIBVIRTD_ARGS and the sockets masked, as cloudstack-setup-agent leaves them
+    assert host.file('/etc/default/libvirtd').contains('^LIBVIRTD_ARGS=.*--listen')
+    for unit in ('libvirtd.socket', 'libvirtd-tcp.socket', 'libvirtd-tls.socket'):
+        assert host.run('systemctl is-enabled %s' % unit).stdout.strip() == 'masked', unit
 
 
 def test_agent_properties_other_keys_untouched(host):

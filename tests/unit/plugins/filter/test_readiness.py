@@ -149,7 +149,7 @@ def test_markdown_and_table():
     lines = md.splitlines()
     assert lines[0] == '# Readiness report' and '- inventory: inventories/lab' in lines
     header = [ln for ln in lines if ln.startswith('| host')][0]
-    assert header == '| host | hypervisor | cluster | rollout | bridges | libvirt peers | agent | ready |'
+    assert header == '| host | hypervisor | cluster | rollout | bridges | libvirt peers | agent | uefi | ready |'
     assert sum(1 for ln in lines if ln.startswith('| kvm')) == 4
     assert lines[-1] == '1 of 4 host(s) ready; lost: kvm2, kvm4.'
     table = r.readiness_table(rs).splitlines()
