@@ -54,5 +54,3 @@ def pools():
     yield out
     for res in out.values():
         xenlab.stop_double(res['double'])
-
-

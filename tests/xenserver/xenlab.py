@@ -200,7 +200,7 @@ def playbook(inventory, name='xenserver.yml', check=False, diff=False, extra_arg
     e = env()
     if json_output:
         e['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
-    proc = subprocess.run(cmd, cwd=ROOT, env=e, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, cwd=ROOT, env=e, capture_output=True, text=True, timeout=900, check=False)
     data = None
     if json_output:
         # The callback prints one JSON document at the end; at -vvv debug lines come first.

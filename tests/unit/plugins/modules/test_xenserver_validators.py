@@ -150,4 +150,3 @@ def test_unreachable_api_is_a_sentence_naming_the_url():
     result, _f = fail_module(xenserver_pool_info.main, CONN)
     assert 'Cannot reach XenAPI' in result['msg'] and 'http://127.0.0.1:9' in result['msg']
     assert 'pw-never-shown' not in str(result)
-

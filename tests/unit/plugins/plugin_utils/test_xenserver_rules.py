@@ -8,7 +8,6 @@ import pytest
 
 from ansible_collections.cloudstack.hypervisors.plugins.filter import xenserver as xfilter
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
-from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _xenserver_rules as rules
 
 LABELS = {'management': 'cloud-private', 'guest': 'cloud-guest', 'public': 'cloud-public'}
 BONDS = [{'name_label': 'cloud-private', 'members': ['eth0', 'eth1'], 'mode': 'active-backup'}]
