@@ -15,10 +15,11 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnupg dpkg-dev \
-                python3 python3-venv rsync git make ca-certificates
+                python3 python3-venv rsync git make ca-certificates \
+                golang-go golang-github-vmware-govmomi-dev
 
 .PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
-        lint sanity build unit units-ansible-test docs ee-context molecule integration drift bad-inputs lost-host site-test bench test clean
+        lint sanity build unit units-ansible-test docs ee-context xenserver vsphere molecule integration drift bad-inputs lost-host site-test bench test clean
 
 help:
 	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
@@ -28,6 +29,7 @@ help:
 	@echo "make drift | bad-inputs | lost-host | site-test   one integration suite (pytest -s)"
 	@echo "make docs        lint the collection docs, build the HTML site (build/docsite/html)"
 	@echo "make ee-context  the AWX/AAP execution environment build context (ee/context)"
+	@echo "make xenserver | vsphere   the XenServer (XAPI double) / vSphere (vCenter simulator) suites"
 	@echo "make bench       the benchmark: prints figures, asserts nothing"
 
 deps: lab-deps venv collection-link
@@ -112,6 +114,14 @@ ee-context: deps
 	$(BIN)/ansible-galaxy collection build --force --output-path ee/ .
 	mv ee/cloudstack-hypervisors-*.tar.gz ee/cloudstack-hypervisors.tar.gz
 	$(BIN)/ansible-builder create -f ee/execution-environment.yml -c ee/context
+
+# The XenServer suites (XAPI double, no lab) and the vSphere suites (vCenter simulator).
+xenserver: deps
+	$(BIN)/pytest -q -p no:cacheprovider -rs tests/xapi_double_tests tests/xenserver
+
+vsphere: deps
+	tests/vcsim/build.sh
+	$(BIN)/pytest -q -p no:cacheprovider -rs tests/vcsim_tests tests/vsphere
 
 bench: deps
 	$(PY) tests/bench/benchmark.py

@@ -65,7 +65,13 @@ stage sanity        tests/sanity.sh
 stage build         tests/build.sh
 stage docs          bash -c 'antsibull-docs lint-collection-docs --plugin-docs . && docs/build-site.sh'
 bg_wait images
+# XenServer (XAPI double) and vSphere (vCenter simulator) need no lab: they run
+# on the controller, on 127.0.0.1, in the background while molecule runs.
+bg_start xenserver pytest -q -p no:cacheprovider -rs tests/xapi_double_tests tests/xenserver
+bg_start vsphere   bash -c 'tests/vcsim/build.sh && pytest -q -p no:cacheprovider -rs tests/vcsim_tests tests/vsphere'
 stage molecule      python3 tests/molecule_matrix.py $SUITES
+bg_wait xenserver
+bg_wait vsphere
 if [ "${CSHV_INTEGRATION:-1}" = 1 ]; then
   stage integration tests/integration.sh
 else
