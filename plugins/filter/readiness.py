@@ -356,8 +356,8 @@ def readiness_table(rows, width=48):
 
 
 STALE_NOTE = ('A rollout started at {since} and has not written its report yet: it stopped before '
-              'verification (a failed canary, or a batch over max_fail_percentage: see its PLAY RECAP), '
-              'or it is still running. The last complete report follows; it does not describe the hosts '
+              'verification (in the preflight, a failed canary, or a batch over max_fail_percentage: see '
+              'its PLAY RECAP), or it is still running. The last complete report follows; it does not describe the hosts '
               'as they are now.')
 
 
