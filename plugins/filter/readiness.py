@@ -246,7 +246,7 @@ def peer_blame(info):
             continue
         n_in = sum(1 for _s, d, _p in tries if d == h)
         n_out = len(i['peers'])
-        scheme = next((str(p.get('uri', '')).split(':')[0] for _s, _d, p in tries if p.get('uri')), '')
+        scheme = next((str(p.get('uri', '')).split(':', maxsplit=1)[0] for _s, _d, p in tries if p.get('uri')), '')
         if outbound.get(h):
             out[h] = {'ok': False, 'detail': 'reaches no peer\'s libvirtd while they reach each other: %s'
                       % '; '.join(outbound[h])}
