@@ -24,6 +24,10 @@ HEADERS = {
     'bridges': 'bridges', 'libvirt_peers': 'libvirt peers', 'agent': 'agent', 'uefi': 'uefi', 'ready': 'ready',
 }
 ORDER = ('host', 'hypervisor', 'cluster') + COLUMNS + ('ready',)
+# Columns a hypervisor has no such check for: its rows say "n/a" there instead of
+# counting the check as missing (UEFI firmware is a KVM host's file; XenServer and
+# vSphere hosts get their firmware from the hypervisor itself).
+NOT_APPLICABLE = {'xenserver': ('uefi',), 'vsphere': ('uefi',)}
 
 
 def _first_line(text, limit=120):
@@ -335,6 +339,9 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
             reasons.append('rollout not completed')
         row['checks'] = {}
         for c in COLUMNS[1:]:
+            if c not in checks and c in NOT_APPLICABLE.get(row['hypervisor'], ()):
+                row[c] = 'n/a'
+                continue
             chk = checks.get(c) or {'ok': False, 'detail': 'missing'}
             if c == 'libvirt_peers' and h in blame:
                 chk = blame[h]

@@ -308,3 +308,19 @@ def test_default_route_must_go_through_the_management_bridge():
     assert not c['ok'] and 'no default route' in c['detail'], c
     c = r.verify_checks(good_raw(mgmt_bridge='cloudbr0', routes=[{'dst': 'default', 'dev': 'cloudbr0'}]))['bridges']
     assert c['ok'], c
+
+
+def test_columns_a_hypervisor_lacks_are_not_applicable_not_missing():
+    """A XenServer or vSphere row has no UEFI check: "n/a", not a missing check that makes it not ready;
+    a KVM row without it is still not ready (merge of the UEFI column with the XenServer/vSphere rows)."""
+    ok = {'ok': True, 'detail': 'ok'}
+    checks = {'bridges': ok, 'libvirt_peers': ok, 'agent': ok}
+    for hv, group in (('xenserver', 'xenserver_hosts'), ('vsphere', 'vsphere_hosts')):
+        hostvars = {'h1': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+                           'cluster_verify_checks': checks}}
+        row = r.readiness_rows(['h1'], r.readiness_info(['h1'], hostvars, {group: ['h1']}))[0]
+        assert row['hypervisor'] == hv and row['ok'] and row['uefi'] == 'n/a', row
+    hostvars = {'h1': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+                       'cluster_verify_checks': checks}}
+    row = r.readiness_rows(['h1'], r.readiness_info(['h1'], hostvars, {'kvm_hosts': ['h1']}))[0]
+    assert not row['ok'] and 'missing' in row['ready'], row
