@@ -147,7 +147,7 @@ def playbook(inventory, tmpdir, name='cloudstack.hypervisors.vsphere', check=Fal
     if callback:
         e['ANSIBLE_STDOUT_CALLBACK'] = callback
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, env=e, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, cwd=ROOT, env=e, capture_output=True, text=True, timeout=900, check=False)
     data = None
     if callback == 'json':
         try:
