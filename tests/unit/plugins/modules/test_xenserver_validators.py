@@ -5,7 +5,7 @@ The modules' behaviour against XenAPI is tested on the XAPI double in tests/xens
 from __future__ import annotations
 
 import pytest
-from helpers import fail_module
+from ansible_collections.cloudstack.hypervisors.tests.unit.helpers import fail_module
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _xapi
 from ansible_collections.cloudstack.hypervisors.plugins.modules import (
