@@ -5,15 +5,16 @@
 # of their own. A skipped test here means a lab test that did not run: the
 # stage fails.
 #
-# The tests run in CSHV_INTEGRATION_JOBS groups side by side (default 3; 1 runs
-# them one after another). Group 1 holds the tests on the main lab, in order
+# The tests run in CSHV_INTEGRATION_JOBS groups side by side (default 1: one
+# after another, as every green CI run so far; 3 is ready for when the lab
+# suites grow, not yet proven in a full CI run). Group 1 holds the tests on the main lab, in order
 # (bad inputs must see the lab before the site run changes it); the others
 # hold tests that bring their own labs. A test file not named below joins the
 # last group, so a new test is never left out. Output lines carry their group.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections"
-jobs=${CSHV_INTEGRATION_JOBS:-3}
+jobs=${CSHV_INTEGRATION_JOBS:-1}
 mkdir -p tests/output
 groups=(
   "test_bad_inputs.py test_site.py test_report_default_dir.py test_uefi.py"
