@@ -117,6 +117,9 @@ def _cluster_name(key):
 # --------------------------------------------------------------------------
 # small parsers (each returns (value, error_sentence_or_None))
 
+VLAN_OUT_OF_RANGE = 'is outside 1-4094'
+
+
 def parse_vlan(value):
     """A VLAN id 1-4094; None means untagged.  Strings of digits are accepted
     (INI inventories and ``-e`` give strings); booleans and anything else are not."""
@@ -131,7 +134,7 @@ def parse_vlan(value):
     if not isinstance(value, int):
         return None, 'is not a number'
     if value < 1 or value > 4094:
-        return None, 'is outside 1-4094'
+        return None, VLAN_OUT_OF_RANGE
     return value, None
 
 
@@ -551,9 +554,10 @@ def _check_cluster(problems, name, c, hv_of, hostvars):
 
 
 def _canon(value):
+    """A hashable, order-stable form of an inventory value (dicts sorted by key)."""
     if isinstance(value, dict):
         return tuple(sorted((str(k), _canon(v)) for k, v in value.items()))
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return tuple(_canon(v) for v in value)
     return value
 

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
+
 MODEL_VARS = (
     'cshv_vcenter_hostname', 'cshv_vcenter_username', 'cshv_vcenter_password',
     'cshv_vsphere_datacenter',
@@ -69,12 +71,7 @@ SUPPORTED_VCENTER = (
 )
 
 
-def _q(value):
-    if value is None:
-        return 'unset'
-    if isinstance(value, str):
-        return "'%s'" % value
-    return repr(value)
+_q = _cluster._q
 
 
 def check_name(name):
@@ -89,24 +86,20 @@ def check_name(name):
 
 
 def parse_vlan(value, allow_untagged=True):
-    """(vlan, error): 0/None/'' is untagged (0), 1-4094 tagged; 4095 (all VLANs) is refused."""
+    """(vlan, error): 0/None/'' is untagged (0), 1-4094 tagged; 4095 (all VLANs) is refused.
+
+    The number itself is read by the inventory's one VLAN rule (``_cluster.parse_vlan``);
+    only vSphere's two edges are added here: 0 means untagged, and 4095 gets its reason."""
     if value is None or value == '':
         return 0, None
-    if isinstance(value, bool):
-        return None, 'is a boolean, not a VLAN id'
-    if isinstance(value, str):
-        if not re.match(r'^\s*[0-9]+\s*$', value):
-            return None, 'is not a number'
-        value = int(value)
-    if not isinstance(value, int):
-        return None, 'is not a number'
-    if value == 0 and allow_untagged:
-        return 0, None
-    if value == 4095:
-        return None, 'is 4095 (all VLANs, guest tagging), which a vmkernel port group cannot use'
-    if value < 1 or value > 4094:
-        return None, 'is outside 1-4094'
-    return value, None
+    vlan, err = _cluster.parse_vlan(value)
+    if err == _cluster.VLAN_OUT_OF_RANGE:
+        number = int(value)
+        if number == 0 and allow_untagged:
+            return 0, None
+        if number == 4095:
+            return None, 'is 4095 (all VLANs, guest tagging), which a vmkernel port group cannot use'
+    return vlan, err
 
 
 def parse_label(label):

@@ -21,7 +21,7 @@ Each problem is ``{host, check, value, msg}`` with a sentence naming host and va
 
 from __future__ import annotations
 
-from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _xapi
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster, _xapi
 
 MAX_HOSTS_DEFAULT = 8
 MAX_HOSTS_CEILING = 64
@@ -41,12 +41,7 @@ def _add(problems, host, check, value, msg):
         problems.append({'host': host, 'check': check, 'value': value, 'msg': msg})
 
 
-def _canon(value):
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), _canon(v)) for k, v in value.items()))
-    if isinstance(value, (list, tuple)):
-        return tuple(_canon(v) for v in value)
-    return value
+_canon = _cluster._canon
 
 
 def _max_hosts(value):

@@ -12,13 +12,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
-COLLECTIONS = os.path.join(ROOT, '.collections')
-LINK = os.path.join(COLLECTIONS, 'ansible_collections', 'cloudstack', 'hypervisors')
-if not os.path.exists(LINK):
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(os.path.relpath(ROOT, os.path.dirname(LINK)), LINK)
-if COLLECTIONS not in sys.path:
-    sys.path.insert(0, COLLECTIONS)
+# (the collection link and its sys.path entry come from tests/conftest.py, loaded first)
 
 
 # The four converged pools (one per version profile) are shared by test_acceptance.py (first
