@@ -12,7 +12,8 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster, _role_inputs
+from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils.role_specs import ROLES_DIR, role_specs
 from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _xenserver_rules
 from ansible_collections.cloudstack.hypervisors.plugins.plugin_utils import _vsphere_rules
 
@@ -53,8 +54,27 @@ def collect_inventory(groups, hostvars):
                 if isinstance(name, str) and name in hv:
                     secrets[name] = _read(hv, name)
         v['__secrets'] = secrets
+        inputs = {}
+        for name in hv:
+            if _role_inputs.role_of(name):
+                inputs[name] = _read(hv, name)
+        v['__inputs'] = inputs
         out[h] = v
     return plain_groups, out
+
+
+def validate(groups, hostvars, roles_dir=ROLES_DIR):
+    """The inventory stage: (problems, clusters, plain groups, model, effective role inputs per host)."""
+    plain_groups, model = collect_inventory(groups, hostvars)
+    problems, clusters = _cluster.validate_inventory(plain_groups, model)
+    more = _cluster.Problems()
+    specs = role_specs(roles_dir)
+    inputs = {}
+    for h, v in model.items():
+        hvs = _cluster.hypervisor_of(plain_groups, h)
+        if len(hvs) == 1 and hvs[0] in _cluster.BRIDGED:
+            inputs[h] = _role_inputs.check_inputs(more, h, hvs[0], specs, v.get('__inputs', {}), v)
+    return problems + more.items, clusters, plain_groups, model, inputs
 
 
 def collect_probes(hosts, hostvars):
@@ -74,7 +94,12 @@ def collect_probes(hosts, hostvars):
             cpuinfo = to_text(base64.b64decode(cpu['content']), errors='surrogate_or_strict')
         except (TypeError, ValueError):
             cpuinfo = ''
+        pki = hv['__cshv_pki'] if '__cshv_pki' in hv else None
+        files = None
+        if isinstance(pki, dict) and isinstance(pki.get('files'), list):
+            files = set(f.get('path') for f in pki['files'] if isinstance(f, dict))
         probes[h] = {
+            'files': files,
             'distribution': facts.get('distribution'),
             'distribution_version': facts.get('distribution_version'),
             'cpuinfo': cpuinfo,
@@ -104,8 +129,7 @@ class ActionModule(ActionBase):
             return result
         groups = task_vars.get('groups', {})
         hostvars = task_vars.get('hostvars', {})
-        plain_groups, model = collect_inventory(groups, hostvars)
-        problems, clusters = _cluster.validate_inventory(plain_groups, model)
+        problems, clusters, plain_groups, model, inputs = validate(groups, hostvars)
         result['clusters'] = clusters
         hypervisors = {}
         for h in model:
@@ -119,6 +143,11 @@ class ActionModule(ActionBase):
             problems = problems + _cluster.validate_facts(
                 probes, dict((name, c['hosts']) for name, c in clusters.items()),
                 require_vt=require_vt, hypervisors=hypervisors)
+            more = _cluster.Problems()
+            for h in sorted(probes):
+                if h in inputs:
+                    _role_inputs.check_facts(more, h, inputs[h], probes[h].get('files'))
+            problems = problems + more.items
             result['probed'] = sorted(probes)
             result['not_probed'] = sorted(h for h in hosts if h not in probes)
         result['changed'] = False

@@ -16,12 +16,18 @@ from __future__ import annotations
 import json
 import re
 
-COLUMNS = ('rollout', 'bridges', 'libvirt_peers', 'agent')
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _uefi
+
+COLUMNS = ('rollout', 'bridges', 'libvirt_peers', 'agent', 'uefi')
 HEADERS = {
     'host': 'host', 'hypervisor': 'hypervisor', 'cluster': 'cluster', 'rollout': 'rollout',
-    'bridges': 'bridges', 'libvirt_peers': 'libvirt peers', 'agent': 'agent', 'ready': 'ready',
+    'bridges': 'bridges', 'libvirt_peers': 'libvirt peers', 'agent': 'agent', 'uefi': 'uefi', 'ready': 'ready',
 }
 ORDER = ('host', 'hypervisor', 'cluster') + COLUMNS + ('ready',)
+# Columns a hypervisor has no such check for: its rows say "n/a" there instead of
+# counting the check as missing (UEFI firmware is a KVM host's file; XenServer and
+# vSphere hosts get their firmware from the hypervisor itself).
+NOT_APPLICABLE = {'xenserver': ('uefi',), 'vsphere': ('uefi',)}
 
 
 def _first_line(text, limit=120):
@@ -73,9 +79,27 @@ def _check_bridges(raw):
                 problems.append('%s is a %s, not a bridge' % (name, kind or 'plain interface'))
         if 'UP' not in (link.get('flags') or []):
             problems.append('%s is down' % name)
+    problems.extend(_default_route_problems(raw))
     if problems:
         return {'ok': False, 'detail': '; '.join(problems)}
     return {'ok': True, 'detail': 'ok (%s)' % ', '.join(expected)}
+
+
+def _default_route_problems(raw):
+    """cloudstack-setup-agent takes the device of the default route as the management
+    device and fails without one (apache/cloudstack#9972): it must be the management bridge."""
+    bridge = raw.get('mgmt_bridge')
+    routes = raw.get('routes')
+    if not bridge or routes is None:
+        return []
+    defaults = [rt for rt in routes if isinstance(rt, dict) and rt.get('dst') == 'default']
+    if not defaults:
+        return ['no default route (cloudstack-setup-agent needs one via %s)' % bridge]
+    devs = [str(rt.get('dev')) for rt in defaults]
+    if devs[0] != bridge:
+        return ['default route via %s, not the management bridge %s (cloudstack-setup-agent takes the '
+                'default-route device as the management device)' % (devs[0], bridge)]
+    return []
 
 
 def peer_result(result):
@@ -122,18 +146,70 @@ def _check_agent(raw):
             problems.append('%s not set (want %s)' % (key, want))
         elif have[key] != want:
             problems.append('%s=%s (want %s)' % (key, have[key], want))
+    problems.extend(agent_start_problems(have))
+    if raw.get('agent_sudo') is False:
+        problems.append('sudo not installed (cloudstack-setup-agent starts the agent through sudo)')
     if problems:
         return {'ok': False, 'detail': '; '.join(problems)}
-    return {'ok': True, 'detail': 'ok (%d keys)' % len(raw.get('agent_expected') or {})}
+    return {'ok': True, 'detail': 'ok (%d keys, %d needed to start)' % (len(raw.get('agent_expected') or {}),
+                                                                        len(AGENT_START_KEYS))}
+
+
+# What the agent (AgentShell) needs from agent.properties to start at all, before
+# Add Host fills in guid, zone, pod and cluster: a resource class (without it the
+# agent looks for a `type` and stops), a guid key (a missing key stops it; an empty
+# value is filled in by cloudstack-setup-agent), a management server address, and
+# numbers where it reads numbers (port and workers have defaults when absent).
+AGENT_START_KEYS = ('resource', 'guid', 'host')
+
+
+def agent_start_problems(have):
+    """Why an agent with these agent.properties keys would not start ([] when it would)."""
+    problems = []
+    if not have.get('resource') and not have.get('type'):
+        problems.append('resource not set (the agent cannot start without its resource class)')
+    if 'guid' not in have:
+        problems.append('guid not set (the agent stops with "Unable to find the guid")')
+    host = have.get('host', '')
+    if not host or (host.startswith('@') and host.endswith('@')):
+        problems.append('host not set (no management server to connect to)')
+    for key in ('port', 'workers'):
+        if key in have and not have[key].isdigit():
+            problems.append('%s=%s (want a number)' % (key, have[key]))
+    return problems
+
+
+def _check_uefi(raw):
+    """uefi.properties as the kvm role wrote it (kvm_uefi_enabled), with every file it names on the host."""
+    expected = raw.get('uefi_expected')
+    if not expected:
+        return {'ok': True, 'detail': 'off'}
+    if not raw.get('uefi_exists'):
+        return {'ok': False, 'detail': 'uefi.properties missing'}
+    have = parse_properties(raw.get('uefi_content'))
+    problems = []
+    for key, want in sorted(expected.items()):
+        if have.get(key) != str(want):
+            problems.append('%s=%s (want %s)' % (key, have.get(key, '(unset)'), want))
+    problems.extend(_uefi.problems(have))
+    files = raw.get('uefi_files') or {}
+    for key in _uefi.FILE_KEYS:
+        path = have.get(key)
+        if path and not files.get(path):
+            problems.append('%s %s missing' % (key, path))
+    if problems:
+        return {'ok': False, 'detail': '; '.join(problems)}
+    return {'ok': True, 'detail': 'ok (%s)' % have.get('guest.loader.secure')}
 
 
 def verify_checks(raw):
-    """Raw results of one host -> {bridges, libvirt_peers, agent}: each {ok, detail}."""
+    """Raw results of one host -> {bridges, libvirt_peers, agent, uefi}: each {ok, detail}."""
     raw = raw or {}
     return {
         'bridges': _check_bridges(raw),
         'libvirt_peers': _check_peers(raw),
         'agent': _check_agent(raw),
+        'uefi': _check_uefi(raw),
     }
 
 
@@ -153,10 +229,68 @@ def readiness_info(hosts, hostvars, groups):
             'cluster': cluster,
             'rollout_done': bool(hv.get('cshv_rollout_done', False)),
             'checks': hv.get('cluster_verify_checks', hv.get('vsphere_checks')),
+            'peers': (hv.get('cluster_verify_raw') or {}).get('peers'),
         }
         if hv.get('vsphere_traffic_labels'):
             info[h]['labels'] = list(hv.get('vsphere_traffic_labels'))
     return info
+
+
+def _why(p):
+    return _first_line(p.get('stderr')) or _first_line(p.get('msg')) or 'rc=%s' % p.get('rc')
+
+
+def peer_blame(info):
+    """host -> libvirt_peers check judged over the whole cluster: whose port is unreachable.
+
+    Each verified host tried its peers' libvirtd; a failed try names the *target* (its
+    listener or its firewall) unless the source reaches none of its peers while another
+    host reaches that target (then the source cannot get out). Hosts whose peer results
+    are unknown are left out (their own check stands).
+    """
+    tries = []
+    for src, i in info.items():
+        if i.get('checks') is None or i.get('peers') is None:
+            continue
+        for p in i['peers']:
+            tries.append((src, str(p.get('peer')), p))
+    tried, failed, reached = {}, {}, {}
+    for src, dst, p in tries:
+        tried.setdefault(src, set()).add(dst)
+        if p.get('rc') == 0:
+            reached.setdefault(dst, set()).add(src)
+        else:
+            failed.setdefault(src, set()).add(dst)
+    inbound, outbound, ok_in, ok_out = {}, {}, {}, {}
+    for src, dst, p in tries:
+        if p.get('rc') == 0:
+            ok_in[dst] = ok_in.get(dst, 0) + 1
+            ok_out[src] = ok_out.get(src, 0) + 1
+            continue
+        src_reaches_none = failed.get(src) == tried.get(src)
+        if src_reaches_none and (reached.get(dst, set()) - {src}):
+            outbound.setdefault(src, []).append('%s (%s): %s' % (dst, p.get('uri'), _why(p)))
+        else:
+            inbound.setdefault(dst, []).append('%s (%s): %s' % (src, p.get('uri'), _why(p)))
+    out = {}
+    for h, i in info.items():
+        if i.get('checks') is None or i.get('peers') is None:
+            continue
+        n_in = sum(1 for _s, d, _p in tries if d == h)
+        n_out = len(i['peers'])
+        scheme = next((str(p.get('uri', '')).split(':', maxsplit=1)[0] for _s, _d, p in tries if p.get('uri')), '')
+        if outbound.get(h):
+            out[h] = {'ok': False, 'detail': 'reaches no peer\'s libvirtd while they reach each other: %s'
+                      % '; '.join(outbound[h])}
+        elif inbound.get(h):
+            out[h] = {'ok': False, 'detail': 'libvirtd not reachable from %d/%d peers: %s'
+                      % (len(inbound[h]), n_in, '; '.join(inbound[h]))}
+        elif n_in == 0 and n_out == 0:
+            out[h] = {'ok': True, 'detail': 'ok (no peers)'}
+        else:
+            out[h] = {'ok': True, 'detail': 'ok (reached by %d/%d peers, reaches %d/%d, %s)'
+                      % (ok_in.get(h, 0), n_in, ok_out.get(h, 0), n_out, scheme)}
+    return out
 
 
 def readiness_rows(hosts, info, probes=None, expect_rollout=True):
@@ -168,6 +302,7 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
     that did not reach verification ({unreachable, msg, failed}).
     """
     probes = probes or {}
+    blame = peer_blame(info)
     rows = []
     for h in hosts:
         i = info.get(h) or {}
@@ -204,7 +339,12 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
             reasons.append('rollout not completed')
         row['checks'] = {}
         for c in COLUMNS[1:]:
+            if c not in checks and c in NOT_APPLICABLE.get(row['hypervisor'], ()):
+                row[c] = 'n/a'
+                continue
             chk = checks.get(c) or {'ok': False, 'detail': 'missing'}
+            if c == 'libvirt_peers' and h in blame:
+                chk = blame[h]
             row['checks'][c] = {'ok': bool(chk['ok']), 'detail': chk['detail']}
             row[c] = chk['detail'] if chk['ok'] else 'FAIL: ' + chk['detail']
             if not chk['ok']:
@@ -260,8 +400,8 @@ def readiness_table(rows, width=48):
 
 
 STALE_NOTE = ('A rollout started at {since} and has not written its report yet: it stopped before '
-              'verification (a failed canary, or a batch over max_fail_percentage: see its PLAY RECAP), '
-              'or it is still running. The last complete report follows; it does not describe the hosts '
+              'verification (in the preflight, a failed canary, or a batch over max_fail_percentage: see '
+              'its PLAY RECAP), or it is still running. The last complete report follows; it does not describe the hosts '
               'as they are now.')
 
 

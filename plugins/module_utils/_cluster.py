@@ -29,6 +29,9 @@ Inventory model (every name a host variable, usually set in ``group_vars``):
     names of variables that must hold a real secret on that host.
 ``cshv_require_vt``
     whether hardware virtualisation must be present (default: KVM yes).
+``cshv_guest_vlan_max``
+    the highest VLAN id CloudStack will give guest/public networks on the host
+    (default 4094); the agent names their bridges ``br<uplink>-<vlan>``.
 
 Every problem is reported as a dict ``{host, check, value, msg}`` whose
 ``msg`` is a sentence naming the host and the bad value.  Secret values are
@@ -66,6 +69,14 @@ BRIDGE_TYPES = ('linux', 'openvswitch')
 BRIDGE_KEYS = ('name', 'vlan', 'ports', 'parent', 'trunks', 'stp', 'forward_delay', 'mtu')
 IFNAMSIZ = 15
 IFNAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+# The physical-interface name prefixes the CloudStack KVM agent recognises when it
+# looks for a bridge's uplink (LibvirtComputingResource.ifNamePatterns /
+# isInterface(), apache/cloudstack plugins/hypervisors/kvm/.../LibvirtComputingResource.java:
+# the name must start with one of these).  A guest/public bridge whose uplink has
+# another name leaves the agent unable to create guest VLAN bridges
+# (apache/cloudstack#9777, #9905).
+AGENT_PIF_RE = re.compile(r'^(eth|bond|vlan|vx|em|ens|eno|enp|team|enx|dummy|lo|p[0-9]+p[0-9]+)')
+AGENT_PIF_PREFIXES = 'eth, bond, vlan, vx, em, ens, eno, enp, team, enx, dummy, lo, p<n>p<n>'
 PLACEHOLDER_RE = re.compile(r'^\s*(changeme|change-me|change_me|todo|fixme|secret|password|xxx+|<.*>|\*+)\s*$', re.I)
 
 # Variables the inventory stage reads from every hypervisor host.
@@ -73,7 +84,7 @@ MODEL_VARS = (
     'cshv_zone', 'cshv_pod', 'cshv_cluster',
     'cshv_management_address', 'cshv_management_gateway',
     'cshv_bridge_type', 'cshv_bridges', 'cshv_traffic_labels',
-    'cshv_required_secrets', 'cshv_require_vt',
+    'cshv_required_secrets', 'cshv_require_vt', 'cshv_guest_vlan_max',
     'ansible_host', 'ansible_port',
 )
 
@@ -128,7 +139,8 @@ def parse_vlan(value):
     if isinstance(value, bool):
         return None, 'is a boolean, not a VLAN id'
     if isinstance(value, str):
-        if not re.match(r'^\s*[0-9]+\s*$', value):
+        # digits only: "200 " or " 200" is a typo somewhere, not VLAN 200
+        if not re.match(r'^[0-9]+$', value):
             return None, 'is not a number'
         value = int(value)
     if not isinstance(value, int):
@@ -243,6 +255,7 @@ def validate_inventory(groups, hostvars):
         _check_management(problems, h, vars_)
         if hv in BRIDGED:
             _check_bridges(problems, h, vars_)
+            _check_agent_names(problems, h, vars_)
         _check_labels(problems, h, hv, vars_)
         _check_secrets(problems, h, vars_)
         if 'cshv_require_vt' in vars_ and not isinstance(vars_['cshv_require_vt'], bool):
@@ -438,6 +451,60 @@ def _check_bridges(problems, h, v):
     for name in names:
         if name in used_ports:
             problems.add(h, 'bridges', name, 'bridge %s on %s is listed as a port of bridge %s.' % (name, h, used_ports[name]))
+
+
+def _check_agent_names(problems, h, v):
+    """Names the CloudStack agent builds or recognises on guest/public Linux bridges.
+
+    The agent finds a bridge's physical uplink by name prefix (:data:`AGENT_PIF_RE`;
+    for a VLAN bridge, the device under ``<port>.<vlan>``) and names the bridges
+    of guest VLANs ``br<uplink>-<vlan>`` (BridgeVifDriver), which must fit in 15
+    characters for every VLAN up to ``cshv_guest_vlan_max``.  Management-only
+    and storage-only bridges are not used that way and are not checked.  Open
+    vSwitch bridges are not checked: the OVS driver tags the guest's port on the
+    bridge instead of building per-VLAN bridges.
+    """
+    if v.get('cshv_bridge_type', 'linux') != 'linux':
+        return
+    labels = v.get('cshv_traffic_labels')
+    bridges = v.get('cshv_bridges')
+    if not isinstance(labels, dict) or not isinstance(bridges, list):
+        return
+    guest = labels.get('guest') or labels.get('management')
+    public = labels.get('public') or guest
+    carried = {}
+    for traffic, label in (('guest', guest), ('public', public)):
+        if isinstance(label, str) and label:
+            carried.setdefault(label, []).append(traffic)
+    vmax = v.get('cshv_guest_vlan_max', 4094)
+    if isinstance(vmax, bool) or not isinstance(vmax, int) or not 1 <= vmax <= 4094:
+        problems.add(h, 'agent', vmax, 'cshv_guest_vlan_max of %s is %s; use a VLAN id 1-4094.' % (h, _q(vmax)))
+        return
+    for br in bridges:
+        if not isinstance(br, dict) or br.get('name') not in carried:
+            continue
+        name = br['name']
+        traffic = ' and '.join(carried[name])
+        ports = br.get('ports') or []
+        ports = [ports] if isinstance(ports, str) else ports
+        ports = [p for p in ports if isinstance(p, str) and p] if isinstance(ports, list) else []
+        if not ports:
+            continue
+        usable = [p for p in ports if AGENT_PIF_RE.match(p)]
+        if not usable:
+            problems.add(h, 'agent', ports[0], 'bridge %s on %s carries %s traffic, but its port %s is not a name the '
+                         'CloudStack agent takes for a physical NIC (it must start with %s): the agent could not '
+                         'create guest VLAN bridges on it. Rename the NIC (udev/systemd .link) or bond it.'
+                         % (name, h, traffic, ', '.join(_q(p) for p in ports), AGENT_PIF_PREFIXES))
+            continue
+        for p in usable:
+            derived = 'br%s-%d' % (p, vmax)
+            if len(derived) > IFNAMSIZ:
+                args = (name, h, traffic, _q(p), derived, vmax, len(derived), IFNAMSIZ)
+                problems.add(h, 'agent', p, 'bridge %s on %s carries %s traffic through port %s; the agent names '
+                             'its VLAN bridges br<port>-<vlan>, and %s (VLAN %d) would be %d characters, over the '
+                             "kernel's %d. Use a shorter NIC name or set cshv_guest_vlan_max to the highest VLAN "
+                             'id CloudStack will use here.' % args)
 
 
 def _check_labels(problems, h, hv, v):

@@ -17,6 +17,8 @@ import os
 import re
 import tempfile
 
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _changes
+
 
 class KeyStyle(object):
     """How ``key<sep>value`` lines look in one file format.
@@ -106,9 +108,10 @@ def set_keys(text, values, style, remove=()):
 class ManagedFile(object):
     """One file's before/after text, its diff, and an atomic write."""
 
-    def __init__(self, module, path, default_mode=0o644):
+    def __init__(self, module, path, default_mode=0o644, label=None):
         self.module = module
         self.path = path
+        self.label = label or path
         self.default_mode = default_mode
         self.exists = os.path.exists(path)
         self.before = ''
@@ -126,8 +129,8 @@ class ManagedFile(object):
 
     def diff(self):
         return {
-            'before_header': self.path if self.exists else '%s (absent)' % self.path,
-            'after_header': self.path,
+            'before_header': self.label if self.exists else '%s (absent)' % self.label,
+            'after_header': self.label,
             'before': self.before,
             'after': self.after,
         }
@@ -161,4 +164,5 @@ class ManagedFile(object):
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
+        _changes.track(self.module).wrote(self.label, self.diff())
         return backup_file

@@ -236,3 +236,37 @@ def edit_daemon_args(words, listen):
     if listen and not has_listen:
         out.append('--listen')
     return out
+
+
+# Where libvirtd keeps its pid file (/var/run is a link to /run on current systems).
+PID_FILES = ('/run/libvirtd.pid', '/var/run/libvirtd.pid')
+
+
+def stray_daemon(main_pid):
+    """``(pid, pid_file)`` of a running libvirtd that is not the unit's main process, or None.
+
+    ``LIBVIRTD_ARGS="-d ..."`` (or a libvirtd started by hand) forks a daemon that
+    systemd does not track; it keeps the pid file locked, so ``systemctl start
+    libvirtd`` fails with "Failed to acquire pid file" until it is stopped.
+    """
+    try:
+        main_pid = int(main_pid or 0)
+    except ValueError:
+        main_pid = 0
+    seen = set()
+    for pid_file in PID_FILES:
+        path = host_path(pid_file)
+        real = os.path.realpath(path)
+        if real in seen or not os.path.isfile(path):
+            continue
+        seen.add(real)
+        try:
+            with open(path) as f:
+                pid = int(f.read().strip() or 0)
+            with open(host_path('/proc/%d/comm' % pid)) as f:
+                comm = f.read().strip()
+        except (IOError, OSError, ValueError):
+            continue
+        if pid > 0 and pid != main_pid and comm == 'libvirtd':
+            return pid, pid_file
+    return None

@@ -31,6 +31,7 @@ import os
 import re
 import uuid
 
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _changes
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._conffile import (
     ManagedFile, SHELL_VARS, parse_keys, set_keys)
 
@@ -81,10 +82,12 @@ class FileChange(object):
         if self.remove:
             backup_file = self.mf.module.backup_local(self.path) if backup else None
             os.unlink(self.path)
+            _changes.track(self.mf.module).wrote(self.path, self.diff())
             return backup_file
         backup_file = self.mf.write(backup) if self.mf.changed else None
         if self._mode_wrong():
             os.chmod(self.path, self.mode)
+            _changes.track(self.mf.module).wrote(self.path)
         return backup_file
 
 

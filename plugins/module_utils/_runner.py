@@ -15,6 +15,8 @@ Unit tests mock only ``module.run_command``; everything above it is real.
 
 from __future__ import annotations
 
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _changes
+
 C_LOCALE = {'LANG': 'C', 'LC_ALL': 'C', 'LANGUAGE': 'C'}
 
 
@@ -26,6 +28,8 @@ class Runner(object):
         self.bin_dirs = bin_dirs or []
         self._bins = {}
         self.commands = []
+        # every later failure of the module reports what already ran or was written
+        self.changes = _changes.track(module)
 
     def bin(self, name, required=True):
         """Absolute path of *name*, or None when not required and absent."""
@@ -70,7 +74,10 @@ class Runner(object):
     def change(self, argv, data=None, ok_rcs=(0,)):
         """Record and run a mutating command; fail with a sentence when it fails."""
         self.plan(argv)
-        return self._run_or_fail(self._argv(argv), data, ok_rcs, commands=self.commands)
+        rc, out, err = self._run_or_fail(self._argv(argv), data, ok_rcs, commands=self.commands)
+        if rc == 0:
+            self.changes.ran(self.display(argv))
+        return rc, out, err
 
     def run_plan(self, plan, check_mode):
         """Run (or in check mode only record) a list of argv lists, in order."""

@@ -21,12 +21,21 @@ description:
     twice, OVS fake bridges with a parent that trunks their VLAN; C(cshv_traffic_labels) naming
     existing bridges and identical in a cluster, as are the bridge type and each bridge's VLAN;
     one hypervisor type per cluster; at most 16 KVM/LXC, 8 XenServer or 8 vSphere hosts per cluster;
-    every variable named in C(cshv_required_secrets) set to a non-placeholder value."
+    every variable named in C(cshv_required_secrets) set to a non-placeholder value; uplinks of
+    Linux bridges carrying guest/public traffic named as the CloudStack agent recognises physical
+    NICs, and its VLAN bridge names C(br<uplink>-<vlan>) at most 15 characters up to
+    C(cshv_guest_vlan_max)."
+  - "Also at O(stage=inventory), every role input of every KVM/LXC host (C(host_prep_*), C(kvm_*),
+    C(lxc_*), C(cluster_verify_*), C(readiness_report_*)) as the roles will see it - inventory value,
+    role default, or what the inventory model implies - against the roles' argument specs (strict
+    types, choices, no unknown names) and the semantic rules of the collection's role-input rule module."
   - "O(stage=facts) also checks what a minimal probe of each host found: same distribution and
     version, same CPU model, count and flags in a cluster, and hardware virtualisation (C(vmx)/C(svm)
     or C(/dev/kvm)) on KVM hosts unless C(cshv_require_vt=false). It reads each host's
     C(ansible_facts) (C(gather_subset=min)) and the results registered as C(__cshv_cpuinfo)
-    (M(ansible.builtin.slurp) of C(/proc/cpuinfo)) and C(__cshv_dev_kvm) (M(ansible.builtin.stat) of C(/dev/kvm))."
+    (M(ansible.builtin.slurp) of C(/proc/cpuinfo)), C(__cshv_dev_kvm) (M(ansible.builtin.stat) of C(/dev/kvm))
+    and C(__cshv_pki) (M(ansible.builtin.find) of the libvirt certificate directories; with
+    C(kvm_libvirt_listen_mode=tls) the certificates must be there)."
   - Every problem is a sentence naming the host and the bad value; secrets are named, never shown.
 author:
   - cloudstack.hypervisors contributors (@cloudstack-hypervisors)

@@ -69,6 +69,8 @@ options:
     type: bool
     default: false
 notes:
+  - CloudStack's UEFI keys (C(guest.loader.*), C(guest.nvram.template.*)) are checked - a firmware CODE image
+    given as NVRAM template, or a VARS image as loader, is refused before anything is written.
   - O(mode), O(owner) and O(group) apply to the file whether or not a key changed; a new file gets
     O(mode) or, without it, C(0644).
 seealso:
@@ -134,6 +136,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _uefi
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._conffile import (
     KeyStyle, ManagedFile, parse_keys, set_keys)
 
@@ -164,6 +167,9 @@ def validate(module, keys, absent):
         if '\n' in values[key] or '\r' in values[key]:
             module.fail_json(msg='The value of key %r of %s spans lines; one line per key only.'
                                  % (key, module.params['path']))
+    wrong = _uefi.problems(values)
+    if wrong:
+        module.fail_json(msg='%s: %s; nothing was changed.' % (module.params['path'], '; '.join(wrong)))
     return values
 
 

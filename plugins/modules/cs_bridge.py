@@ -195,7 +195,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._runner import Runner
-from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute, _netpersist, _rollback
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _changes, _iproute, _netpersist, _rollback
 
 BRIDGE_UTILS_HOOKS = ('etc/network/if-pre-up.d/bridge', 'lib/bridge-utils/ifupdown.sh')
 check_ifname = _iproute.check_ifname
@@ -423,6 +423,7 @@ def main():
         runner.run_plan(plan, check_mode=True)
         module.exit_json(commands=runner.commands, **result)
 
+    _changes.track(module).plan_diff(result['diff'])
     if hit:
         if not token:
             module.fail_json(msg='management: true needs the cloudstack.hypervisors.cs_bridge action plugin '

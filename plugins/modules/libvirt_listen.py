@@ -116,6 +116,16 @@ options:
   crl_file:
     description: Certificate revocation list for O(mode=tls) (C(crl_file)); not managed when omitted.
     type: path
+  keep_tls:
+    description:
+      - Keep TLS once CloudStack has set it up. When V(true) and C(libvirtd.conf) already says
+        C(listen_tls = 1) with O(ca_file), O(cert_file) and O(key_file) present on the host - the
+        state Add Host (C(keystore-cert-import), C(cloudstack-setup-agent -s)) and every certificate
+        renewal leave - the module converges to C(mode=tls) whatever O(mode) says, so a later run
+        never takes CloudStack's TLS listener (used for migrations between secured hosts) away.
+      - The mode actually applied and why are returned in RV(mode) and RV(mode_reason).
+    type: bool
+    default: false
   restart:
     description:
       - Apply the change now - stop C(libvirtd) and its sockets, change the units, write the files,
@@ -132,6 +142,11 @@ options:
     default: false
 notes:
   - The module does not open firewall ports (16509 / 16514).
+  - A C(libvirtd) running outside the unit (forked by C(-d) in the daemon arguments, as an old guide said,
+    or started by hand) holds C(/run/libvirtd.pid), so the unit cannot start; the module then fails before
+    changing anything and names that process. C(-d)/C(--daemon) is always removed from the daemon arguments.
+  - When a later step fails after something was written or run, the failure still says C(changed=true) and
+    carries the diff of what was written.
   - C(mdns_adv = 0) is written only where this libvirt still knows the key (it appears in
     C(libvirtd.conf), commented or not); libvirt removed mDNS advertising in 2019 (5.x).
   - C(systemctl daemon-reload) is never needed; C(systemctl mask/unmask/enable/disable) reload by
@@ -213,6 +228,16 @@ diff:
   returned: when changed and diff mode is on
   type: list
   elements: dict
+mode:
+  description: The listening mode applied - O(mode), or V(tls) when O(keep_tls) found CloudStack's TLS set up.
+  returned: success
+  type: str
+  sample: tls
+mode_reason:
+  description: Why that mode was applied.
+  returned: success
+  type: str
+  sample: CloudStack set up TLS (listen_tls = 1 with its certificates in place); kept (keep_tls=true)
 activation:
   description: The activation style used (V(traditional) or V(socket)).
   returned: success
@@ -288,7 +313,9 @@ from ansible_collections.cloudstack.hypervisors.plugins.module_utils._conffile i
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._runner import Runner
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._systemd import Systemd
 
-SHOW_PROPERTIES = ('Id', 'LoadState', 'UnitFileState', 'ActiveState', 'EnvironmentFiles', 'ExecStart')
+TLS_FILES = (('ca_file', '/etc/pki/CA/cacert.pem'), ('cert_file', '/etc/pki/libvirt/servercert.pem'),
+             ('key_file', '/etc/pki/libvirt/private/serverkey.pem'))
+SHOW_PROPERTIES = ('Id', 'LoadState', 'UnitFileState', 'ActiveState', 'EnvironmentFiles', 'ExecStart', 'MainPID')
 
 
 class File(object):
@@ -296,7 +323,7 @@ class File(object):
 
     def __init__(self, module, path):
         self.path = path
-        self.mf = ManagedFile(module, lv.host_path(path))
+        self.mf = ManagedFile(module, lv.host_path(path), label=path)
 
     @property
     def text(self):
@@ -307,10 +334,7 @@ class File(object):
         return self.mf.changed
 
     def diff(self):
-        d = self.mf.diff()
-        d['before_header'] = self.path if self.mf.exists else '%s (absent)' % self.path
-        d['after_header'] = self.path
-        return d
+        return self.mf.diff()
 
 
 def fail_syntax(module, path, problem):
@@ -409,6 +433,15 @@ def choose_activation(module, version, units, words):
                            'configures, so Add Host keeps it')
 
 
+def cloudstack_tls(text, params=None):
+    """libvirtd.conf listens on TLS and the certificates it needs are on the host."""
+    params = params or {}
+    have = parse_keys(text, LIBVIRT_CONF, keys=['listen_tls'])
+    if lv.conf_value(have.get('listen_tls')) != 1:
+        return False
+    return all(os.path.isfile(lv.host_path(params.get(name) or default)) for name, default in TLS_FILES)
+
+
 def want_libvirtd_conf(module, text):
     p = module.params
     want = {}
@@ -456,6 +489,7 @@ def main():
             cert_file=dict(type='path', default='/etc/pki/libvirt/servercert.pem'),
             key_file=dict(type='path', default='/etc/pki/libvirt/private/serverkey.pem'),
             crl_file=dict(type='path'),
+            keep_tls=dict(type='bool', default=False),
             restart=dict(type='bool', default=True),
             backup=dict(type='bool', default=False),
         ),
@@ -497,6 +531,13 @@ def main():
     client = File(module, lv.LIBVIRT_CONF) if modular else None
 
     # ---- validate everything before deciding or writing anything
+    stray = lv.stray_daemon(units[service].get('MainPID'))
+    if stray:
+        module.fail_json(msg='A libvirtd (pid %d) runs outside %s and holds %s, so the unit cannot start '
+                             '("Failed to acquire pid file"); it was started by hand or forked by -d/--daemon in '
+                             '%s of %s. Stop that process (kill %d), then run again; nothing was changed.'
+                             % (stray[0], service, stray[1], args_var, args_path, stray[0]),
+                         stray_pid=stray[0])
     problem = lv.check_conf_syntax(conf.text)
     if problem:
         fail_syntax(module, conf.path, problem)
@@ -507,6 +548,13 @@ def main():
         problem = lv.check_conf_syntax(client.text)
         if problem:
             fail_syntax(module, client.path, problem)
+    requested = p['mode']
+    mode_reason = 'requested (mode=%s)' % requested
+    if p['keep_tls'] and requested != 'tls' and cloudstack_tls(conf.text, p):
+        # from here on every step (files, units, ports) works on the mode in force
+        p['mode'] = 'tls'
+        mode_reason = ('CloudStack set up TLS (listen_tls = 1 with its certificates in place); kept instead of '
+                       'mode=%s (keep_tls=true)' % requested)
     if p['mode'] == 'tls':
         for name in ('ca_file', 'cert_file', 'key_file', 'crl_file'):
             if p[name] and not os.path.isfile(lv.host_path(p[name])):
@@ -609,6 +657,8 @@ def main():
         pending_commands=pending,
         restart_required=bool(pending),
         restarted=bool(p['restart'] and runtime_start),
+        mode=p['mode'],
+        mode_reason=mode_reason,
         activation=activation,
         activation_reason=reason,
         libvirt_version=lv.version_string(version),

@@ -176,7 +176,7 @@ rollback_commands:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._runner import Runner
-from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute, _netpersist, _ovs, _rollback
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _changes, _iproute, _netpersist, _ovs, _rollback
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils._iproute import (
     check_address, check_ifname, check_vlan)
 
@@ -334,6 +334,7 @@ def main():
         runner.run_plan(plan, check_mode=True)
         module.exit_json(commands=runner.commands, **result)
 
+    _changes.track(module).plan_diff(result['diff'])
     if hit:
         if not token:
             module.fail_json(msg='management: true needs the cloudstack.hypervisors.ovs_fakebridge action plugin '

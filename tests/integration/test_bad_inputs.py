@@ -6,10 +6,15 @@ why, when it is not up. For each fixture, `cloudstack.hypervisors.site` runs
 with `-i inventories/lab -i bad_inventories/<name>/hosts.yml` and must:
 
 * fail (rc != 0) in the preflight task of the expected stage (inventory, or
-  facts for the fixtures that need hosts to be probed), with a problem on the expected host
-  whose message holds every expected string (the bad value among them);
+  facts for the fixtures that need hosts to be probed, or host for a host_prep
+  host check the preflight play runs — expect.yml names its task), with a problem
+  on the expected host whose message holds every expected string (the bad value among them);
 * run no play after the preflight (no rollout, no verification).
 
+The canary of the KVM rollout (kvm1, the first batch of ``serial: [1, "100%"]``) is
+drifted first (its guest bridge's port detached: something the rollout repairs
+whatever state the host is in), and must still be drifted after the suite:
+bad input on another host must not let the canary be converged first.
 The lab hosts' state (files under /etc, packages, links, addresses, routes,
 unit files, services, OVS) is fingerprinted before and after the whole suite
 and must be identical (fixtures whose expect.yml names a `lab` get that extra
@@ -41,6 +46,13 @@ PREFLIGHT_TASKS = {
 }
 PREFLIGHT_PLAYS = ('Preflight |',)
 WORKERS = int(os.environ.get('CSHV_BAD_INPUT_WORKERS', '3'))
+CANARY = 'kvm1'
+# A drift of the canary that any rollout repairs (cs_bridge attaches eth1 to
+# cloudbr1): eth1 out of cloudbr1, the bridge created if the host has none yet.
+DRIFT = ('m=$(basename "$(readlink /sys/class/net/eth1/master)" 2>/dev/null); '
+         'if [ -d /sys/class/net/cloudbr1 ]; then echo had-bridge; else ip link add cloudbr1 type bridge && echo new-bridge; fi; '
+         'ip link set eth1 nomaster; ip link set cloudbr1 up; echo "master=$m"')
+DRIFTED = 'test -d /sys/class/net/cloudbr1/bridge && ! test -e /sys/class/net/eth1/master'
 
 
 def lab_hosts():
@@ -80,7 +92,8 @@ def lab():
 
 def run_fixture(name):
     expect = expectation(name)
-    task_name = PREFLIGHT_TASKS[expect.get('stage', 'inventory')]
+    # stage host: a host_prep host check that the preflight play runs (expect.yml names the task)
+    task_name = expect['task'] if expect.get('stage') == 'host' else PREFLIGHT_TASKS[expect.get('stage', 'inventory')]
     res, took, data = cshvlab.playbook('cloudstack.hypervisors.site',
                                        [LAB_INVENTORY, os.path.join(BAD, name, 'hosts.yml')],
                                        json_output=True, timeout=600)
@@ -91,6 +104,8 @@ def run_fixture(name):
             for host, result in task.get('hosts', {}).items():
                 if result.get('failed') and row['failed_task'] is None:
                     row['failed_task'] = task['task']['name']
+                if result.get('failed') and expect.get('stage') == 'host':
+                    row['problems'].append({'host': host, 'check': 'host', 'msg': str(result.get('msg'))})
                 if task['task']['name'] in PREFLIGHT_TASKS.values() and result.get('problems'):
                     row['problems'] = result['problems']
     hits = [p for p in row['problems'] if p['host'] == expect['host'] and p['check'] == expect['check']
@@ -120,7 +135,24 @@ def table(rows):
     return '\n'.join(out)
 
 
-def test_bad_inventories_fail_in_preflight_and_change_nothing(lab):
+def ssh(host, script):
+    return cshvlab.labctl('ssh', LAB, host, '--', 'sh', '-c', cshvlab.repr_sh(script), check=False, timeout=120)
+
+
+@pytest.fixture
+def drifted_canary(lab):
+    """Drift the canary; afterwards put it back as it was."""
+    res = ssh(CANARY, DRIFT)
+    assert res.returncode == 0 and ssh(CANARY, DRIFTED).returncode == 0, 'could not drift %s: %s %s' % (
+        CANARY, res.stdout, res.stderr)
+    yield CANARY
+    master = [ln.split('=', 1)[1] for ln in res.stdout.splitlines() if ln.startswith('master=')]
+    undo = 'ip link del cloudbr1' if 'new-bridge' in res.stdout else (
+        'ip link set eth1 master %s' % master[0] if master and master[0] else 'true')
+    ssh(CANARY, undo)
+
+
+def test_bad_inventories_fail_in_preflight_and_change_nothing(lab, drifted_canary):
     assert len(FIXTURES) >= 20
     before = {h: cshvlab.fingerprint(*h) for h in lab}
 
@@ -131,13 +163,16 @@ def test_bad_inventories_fail_in_preflight_and_change_nothing(lab):
         rows = list(pool.map(run_fixture, FIXTURES))
 
     after = {h: cshvlab.fingerprint(*h) for h in lab}
+    still_drifted = ssh(drifted_canary, DRIFTED).returncode == 0
     changed = {h: sorted(k for k in before[h] if before[h][k] != after[h][k]) for h in lab}
     changed = {h: v for h, v in changed.items() if v}
 
     report = table(rows) + '\n\nbaseline preflight on inventories/lab: passed in %.1f s' % took
     unchanged = 'yes (%s)' % ', '.join('%s:%s' % h for h in lab) if not changed else 'NO: %s' % changed
     report += '\nlab hosts unchanged: %s' % unchanged
+    report += '\ncanary %s still drifted (eth1 out of cloudbr1): %s' % (drifted_canary, 'yes' if still_drifted else 'NO')
     print('\n' + report)
     bad = [r for r in rows if r['verdict'] != 'ok']
     assert not bad, report + '\n\n' + '\n'.join('%s: %s\n%s' % (r['name'], r['why'], r['stderr']) for r in bad)
     assert not changed, report
+    assert still_drifted, report

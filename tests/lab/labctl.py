@@ -52,7 +52,7 @@ MIRROR = os.environ.get('CSHV_LAB_MIRROR', 'http://deb.debian.org/debian')
 BOOT_TIMEOUT = int(os.environ.get('CSHV_LAB_BOOT_TIMEOUT', '90'))
 MIRROR_HOST = 'deb.debian.org'
 SUITES = ('bullseye', 'bookworm', 'trixie')
-FIXTURE_VERSION = '4.20.1.0~fixture1'
+FIXTURE_VERSION = '4.20.1.0~fixture2'
 FIXTURE_COMPONENT = '4.20'
 IMAGE_FORMAT = 3  # bump to force a rebuild when labctl's own image steps change
 

@@ -13,7 +13,8 @@ import pytest
 import testinfra.utils.ansible_runner
 
 RUNNER = testinfra.utils.ansible_runner.AnsibleRunner(os.environ['MOLECULE_INVENTORY_FILE'])
-PORTS = ['22', '1798', '5900:6100', '49152:49216', '16509']
+# 16514: CloudStack's TLS listener after Add Host (kvm_libvirt_keep_tls, open from the first run)
+PORTS = ['22', '1798', '5900:6100', '49152:49216', '16509', '16514']
 
 
 def name_of(host):
@@ -56,6 +57,18 @@ def test_agent_properties_owned_keys(host, expect):
     want.update(expect.get('agent_keys', {}))
     for key, value in want.items():
         assert keys.get(key) == value, (key, keys.get(key), value)
+
+
+def test_agent_properties_mode_is_what_add_host_leaves(host):
+    # keystore-setup makes it 0600 (it holds keystore.passphrase); the role never loosens it
+    assert host.file('/etc/cloudstack/agent/agent.properties').mode == 0o600
+
+
+def test_libvirt_activation_survives_add_host(host):
+    # traditional: --listen in LIBVIRTD_ARGS and the sockets masked, as cloudstack-setup-agent leaves them
+    assert host.file('/etc/default/libvirtd').contains('^LIBVIRTD_ARGS=.*--listen')
+    for unit in ('libvirtd.socket', 'libvirtd-tcp.socket', 'libvirtd-tls.socket'):
+        assert host.run('systemctl is-enabled %s' % unit).stdout.strip() == 'masked', unit
 
 
 def test_agent_properties_other_keys_untouched(host):
@@ -128,7 +141,13 @@ def test_firewall_rules_present_and_persistent(host, expect):
             rule = '-A INPUT -p tcp -m tcp --dport %s -m comment --comment cloudstack-hypervisors -j ACCEPT' % port
             assert rule in running, port
             assert rule in saved, port
-        assert host.service('netfilter-persistent').is_enabled
+        if host.package('ufw').is_installed:
+            # the agent brought ufw, which breaks netfilter-persistent: the role's own unit loads the rules
+            assert host.service('cloudstack-hypervisors-iptables').is_enabled
+            assert not host.package('iptables-persistent').is_installed
+            assert not host.package('netfilter-persistent').is_installed
+        else:
+            assert host.service('netfilter-persistent').is_enabled
     elif kind == 'ufw':
         status = host.check_output('ufw status')
         assert 'Status: active' in status

@@ -89,6 +89,8 @@ CHECK_STAND_INS = {
         'Install cloudstack-agent from the repository',
     'Would allow the CloudStack ports once iptables is installed (check mode)': 'Allow the CloudStack ports (iptables)',
     'Would set the agent service state once the agent is installed (check mode)': 'Agent service state (enabled)',
+    # iptables next to ufw (the agent brings it): the role's own boot unit
+    'Would load the saved rules at boot once the unit is installed (check mode)': 'Load the saved rules at boot',
 }
 # Changed only in the check run: the apt module's own dependency, which the
 # check run installs (the real run then finds it).

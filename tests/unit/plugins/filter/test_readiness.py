@@ -22,7 +22,10 @@ def good_raw(**over):
         'agent_path': '/etc/cloudstack/agent/agent.properties',
         'agent_expected': {'hypervisor.type': 'kvm', 'private.network.device': 'cloudbr0'},
         'agent_exists': True,
-        'agent_content': '# c\nhypervisor.type=kvm\nprivate.network.device = cloudbr0\nguid=\n',
+        # the package's keys (resource, host, ...) and the role's
+        'agent_content': ('# c\nhypervisor.type=kvm\nprivate.network.device = cloudbr0\nguid=\n'
+                          'resource=com.cloud.hypervisor.kvm.resource.LibvirtComputingResource\n'
+                          'host=10.0.0.1\nport=8250\nworkers=5\n'),
     }
     raw.update(over)
     return raw
@@ -87,7 +90,10 @@ def test_agent_properties():
     c = r.verify_checks(good_raw(agent_exists=False))['agent']
     assert c == {'ok': False, 'detail': '/etc/cloudstack/agent/agent.properties missing'}
     c = r.verify_checks(good_raw(agent_content='hypervisor.type=lxc\n'))['agent']
-    assert c['detail'] == 'hypervisor.type=lxc (want kvm); private.network.device not set (want cloudbr0)'
+    assert c['detail'] == ('hypervisor.type=lxc (want kvm); private.network.device not set (want cloudbr0); '
+                           'resource not set (the agent cannot start without its resource class); '
+                           'guid not set (the agent stops with "Unable to find the guid"); '
+                           'host not set (no management server to connect to)')
     assert r.verify_checks(good_raw(agent_expected=None))['agent'] == {'ok': True, 'detail': 'not checked'}
 
 
@@ -149,7 +155,7 @@ def test_markdown_and_table():
     lines = md.splitlines()
     assert lines[0] == '# Readiness report' and '- inventory: inventories/lab' in lines
     header = [ln for ln in lines if ln.startswith('| host')][0]
-    assert header == '| host | hypervisor | cluster | rollout | bridges | libvirt peers | agent | ready |'
+    assert header == '| host | hypervisor | cluster | rollout | bridges | libvirt peers | agent | uefi | ready |'
     assert sum(1 for ln in lines if ln.startswith('| kvm')) == 4
     assert lines[-1] == '1 of 4 host(s) ready; lost: kvm2, kvm4.'
     table = r.readiness_table(rs).splitlines()
@@ -217,3 +223,104 @@ def test_vsphere_host_rows_carry_checks_and_traffic_labels():
     assert rows[0]['traffic_labels'] == ['management: vSwitch0,,vmwaresvs']
     md = r.readiness_markdown(rows)
     assert 'Traffic labels for the zone (vSphere cluster z/p/c): management: vSwitch0,,vmwaresvs' in md
+
+
+# Issue 17 kind 6: the host whose libvirtd port is unreachable is the one not ready.
+
+def _peer(src, dst, ok, addr=None):
+    return {'peer': dst, 'uri': 'qemu+tcp://%s/system' % (addr or dst), 'rc': 0 if ok else 1,
+            'stderr': '' if ok else 'error: failed to connect to the hypervisor\nerror: Connection refused\n',
+            'msg': ''}
+
+
+def _cluster(reach):
+    """reach: {(src, dst): ok} -> (hosts, info) as readiness_info builds them."""
+    hosts = sorted({s for s, _d in reach} | {d for _s, d in reach})
+    hostvars = {}
+    for h in hosts:
+        raw = good_raw(peers=[_peer(h, d, ok) for (s, d), ok in sorted(reach.items()) if s == h])
+        hostvars[h] = {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+                       'cluster_verify_raw': raw, 'cluster_verify_checks': r.verify_checks(raw)}
+    return hosts, r.readiness_info(hosts, hostvars, {'kvm_hosts': hosts})
+
+
+def _rows(reach):
+    hosts, info = _cluster(reach)
+    return {x['host']: x for x in r.readiness_rows(hosts, info, {}, True)}
+
+
+def test_the_host_with_the_closed_port_is_not_ready_and_its_peers_are():
+    rs = _rows({('a', 'b'): False, ('b', 'a'): True})
+    assert rs['a']['ok'] and rs['a']['ready'] == 'yes', rs['a']
+    assert not rs['b']['ok'], rs['b']
+    assert rs['b']['ready'].startswith('no: libvirt peers: libvirtd not reachable from 1/1 peers: a ('), rs['b']
+    assert 'Connection refused' not in rs['a']['libvirt_peers']
+
+
+def test_three_hosts_one_closed_port():
+    rs = _rows({('a', 'b'): False, ('c', 'b'): False, ('b', 'a'): True, ('b', 'c'): True,
+                ('a', 'c'): True, ('c', 'a'): True})
+    assert rs['a']['ok'] and rs['c']['ok'], (rs['a'], rs['c'])
+    assert not rs['b']['ok'] and 'not reachable from 2/2 peers: a (' in rs['b']['ready'], rs['b']
+    assert rs['a']['checks']['libvirt_peers']['detail'].startswith('ok ('), rs['a']['checks']
+
+
+def test_a_host_that_reaches_no_peer_while_they_reach_each_other_is_the_one_not_ready():
+    rs = _rows({('a', 'b'): False, ('a', 'c'): False, ('b', 'a'): True, ('c', 'a'): True,
+                ('b', 'c'): True, ('c', 'b'): True})
+    assert rs['b']['ok'] and rs['c']['ok'], (rs['b'], rs['c'])
+    assert not rs['a']['ok'] and 'reaches no peer' in rs['a']['ready'], rs['a']
+
+
+# Issue 17 kind 5: the agent check verifies what the agent needs to start.
+
+AGENT_OK = ('guid=\nresource=com.cloud.hypervisor.kvm.resource.LibvirtComputingResource\nworkers=5\n'
+            'host=10.0.0.1\nport=8250\nhypervisor.type=kvm\nprivate.network.device=cloudbr0\n')
+
+
+def test_agent_without_the_keys_it_needs_to_start_is_not_ok():
+    # what the role writes into an agent.properties that was deleted by hand: only its own keys
+    c = r.verify_checks(good_raw(agent_content='hypervisor.type=kvm\nprivate.network.device=cloudbr0\n'
+                                               'host=10.0.0.1\n'))['agent']
+    assert not c['ok'], c
+    assert 'resource not set' in c['detail'] and 'guid not set' in c['detail'], c
+    c = r.verify_checks(good_raw(agent_content=AGENT_OK))['agent']
+    assert c['ok'], c
+    c = r.verify_checks(good_raw(agent_content=AGENT_OK.replace('port=8250', 'port=x')))['agent']
+    assert not c['ok'] and 'port=x' in c['detail'], c
+    c = r.verify_checks(good_raw(agent_content=AGENT_OK.replace('host=10.0.0.1', 'host=')))['agent']
+    assert not c['ok'] and 'host' in c['detail'], c
+
+
+def test_agent_needs_sudo_for_cloudstack_setup_agent():
+    c = r.verify_checks(good_raw(agent_content=AGENT_OK, agent_sudo=False))['agent']
+    assert not c['ok'] and 'sudo' in c['detail'], c
+    assert r.verify_checks(good_raw(agent_content=AGENT_OK, agent_sudo=True))['agent']['ok']
+
+
+# Issue 17 kind 6: setup-agent takes the default-route device as the management device.
+
+def test_default_route_must_go_through_the_management_bridge():
+    c = r.verify_checks(good_raw(mgmt_bridge='cloudbr0', routes=[{'dst': 'default', 'dev': 'eth0',
+                                                                  'gateway': '10.0.0.1'}]))['bridges']
+    assert not c['ok'] and 'default route' in c['detail'] and 'eth0' in c['detail'], c
+    c = r.verify_checks(good_raw(mgmt_bridge='cloudbr0', routes=[]))['bridges']
+    assert not c['ok'] and 'no default route' in c['detail'], c
+    c = r.verify_checks(good_raw(mgmt_bridge='cloudbr0', routes=[{'dst': 'default', 'dev': 'cloudbr0'}]))['bridges']
+    assert c['ok'], c
+
+
+def test_columns_a_hypervisor_lacks_are_not_applicable_not_missing():
+    """A XenServer or vSphere row has no UEFI check: "n/a", not a missing check that makes it not ready;
+    a KVM row without it is still not ready (merge of the UEFI column with the XenServer/vSphere rows)."""
+    ok = {'ok': True, 'detail': 'ok'}
+    checks = {'bridges': ok, 'libvirt_peers': ok, 'agent': ok}
+    for hv, group in (('xenserver', 'xenserver_hosts'), ('vsphere', 'vsphere_hosts')):
+        hostvars = {'h1': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+                           'cluster_verify_checks': checks}}
+        row = r.readiness_rows(['h1'], r.readiness_info(['h1'], hostvars, {group: ['h1']}))[0]
+        assert row['hypervisor'] == hv and row['ok'] and row['uefi'] == 'n/a', row
+    hostvars = {'h1': {'cshv_zone': 'z', 'cshv_pod': 'p', 'cshv_cluster': 'c', 'cshv_rollout_done': True,
+                       'cluster_verify_checks': checks}}
+    row = r.readiness_rows(['h1'], r.readiness_info(['h1'], hostvars, {'kvm_hosts': ['h1']}))[0]
+    assert not row['ok'] and 'missing' in row['ready'], row
