@@ -77,14 +77,26 @@ def requirement_names(lines):
     return names
 
 
-def ansible_core_requirements():
-    """What ansible-core itself requires: every EE has it, and ansible-builder leaves it out of introspection."""
-    return requirement_names(metadata.requires('ansible-core') or [])
+def provided_by_every_ee():
+    """What every EE has without the collection asking for it.
+
+    ansible-builder drops these names from a collection's requirements when it
+    introspects (``EXCLUDE_REQUIREMENTS``: ansible-core, PyYAML, ...), plus
+    ansible-core's own requirements (jinja2, cryptography, ...) where its metadata
+    is installed. Under ``ansible-test units`` only ansible-builder's list is there:
+    the test interpreter has a copy of ansible-core's code without its metadata."""
+    from ansible_builder._target_scripts.introspect import EXCLUDE_REQUIREMENTS  # pylint: disable=import-outside-toplevel
+    provided = set(EXCLUDE_REQUIREMENTS)
+    try:
+        provided |= requirement_names(metadata.requires('ansible-core') or [])
+    except metadata.PackageNotFoundError:
+        pass
+    return provided
 
 
 def missing_requirements(imports, declared):
-    """Import names whose distribution is neither among *declared* requirement names nor ansible-core's own."""
-    provided = set(declared) | ansible_core_requirements()
+    """Import names whose distribution is neither among *declared* requirement names nor in every EE."""
+    provided = set(declared) | provided_by_every_ee()
     return sorted(i for i in imports if distribution_of(i).replace('_', '-') not in provided)
 
 

@@ -27,9 +27,9 @@ import sys
 import pytest
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the sibling test modules' fakes
-import test_libvirt_listen as tl  # noqa: E402  pylint: disable=wrong-import-position
-from test_libvirt_listen import host_factory  # noqa: F401,E402  pylint: disable=unused-import,wrong-import-position
+# the sibling test module's fakes
+from ansible_collections.cloudstack.hypervisors.tests.unit.plugins.modules import test_libvirt_listen as tl
+from ansible_collections.cloudstack.hypervisors.tests.unit.plugins.modules.test_libvirt_listen import host_factory  # noqa: F401  pylint: disable=unused-import
 
 from ansible_collections.cloudstack.hypervisors.plugins.modules import libvirt_listen  # noqa: E402
 

@@ -14,23 +14,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 
 import pytest
 
-from helpers import FakeCommands, fail_module
+from ansible_collections.cloudstack.hypervisors.tests.unit.helpers import FakeCommands, fail_module
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute, _netpersist, _rollback
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _libvirt as lv
 from ansible_collections.cloudstack.hypervisors.plugins.modules import (
     conf_keys, cs_bridge, libvirt_listen, ovs_fakebridge, selinux_permissive)
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the sibling test modules' fakes
-import test_cs_bridge  # noqa: E402  pylint: disable=wrong-import-position
-import test_libvirt_listen  # noqa: E402  pylint: disable=wrong-import-position
-import test_ovs_fakebridge  # noqa: E402  pylint: disable=wrong-import-position
-import test_selinux_permissive  # noqa: E402  pylint: disable=wrong-import-position
-from test_libvirt_listen import host_factory  # noqa: F401,E402  pylint: disable=unused-import,wrong-import-position
+# the sibling test modules' fakes
+from ansible_collections.cloudstack.hypervisors.tests.unit.plugins.modules import (  # noqa: E402
+    test_cs_bridge, test_libvirt_listen, test_ovs_fakebridge, test_selinux_permissive)
+from ansible_collections.cloudstack.hypervisors.tests.unit.plugins.modules.test_libvirt_listen import host_factory  # noqa: F401,E402  pylint: disable=unused-import
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import os
 import pytest
 import yaml
 
-from helpers import fail_module, run_module
+from ansible_collections.cloudstack.hypervisors.tests.unit.helpers import fail_module, run_module
 
 from ansible_collections.cloudstack.hypervisors.plugins.filter import readiness
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _uefi

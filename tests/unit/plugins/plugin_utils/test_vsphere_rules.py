@@ -267,7 +267,7 @@ def test_example_vsphere_inventory_needs_its_vaulted_secrets():
 
 @pytest.mark.parametrize('value,allow,want', [
     (None, True, (0, None)), ('', True, (0, None)), (0, True, (0, None)), ('0', True, (0, None)),
-    (200, True, (200, None)), (' 200 ', True, (200, None)), ('4094', False, (4094, None)),
+    (200, True, (200, None)), ('4094', False, (4094, None)),
 ])
 def test_parse_vlan_accepts(value, allow, want):
     assert rules.parse_vlan(value, allow_untagged=allow) == want
@@ -277,6 +277,8 @@ def test_parse_vlan_accepts(value, allow, want):
     (4095, True, '4095 (all VLANs'), ('4095', True, '4095 (all VLANs'), (0, False, 'outside 1-4094'),
     (4096, True, 'outside 1-4094'), (-1, True, 'outside 1-4094'), ('-1', True, 'not a number'),
     (True, True, 'boolean'), (200.0, True, 'not a number'), ('guest', True, 'not a number'),
+    # issue 17 kind 2: "200 " is a typo somewhere, not VLAN 200
+    (' 200 ', True, 'not a number'), ('200 ', True, 'not a number'),
 ])
 def test_parse_vlan_refuses(value, allow, why):
     vlan, err = rules.parse_vlan(value, allow_untagged=allow)
