@@ -7,14 +7,21 @@ export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections" 
 SUITES=${SUITES:-bullseye bookworm trixie}
 declare -a names times results
 failed=0
+# CPU ticks "busy idle" from /proc/stat: a stage's line says how busy both cores
+# were while it ran (how much a parallel stage could still gain).
+cpu_ticks() { awk '/^cpu /{idle = $5 + $6; busy = 0; for (i = 2; i <= NF; i++) busy += $i; print busy - idle, idle}' /proc/stat; }
+cpu_busy() {  # cpu_busy "<busy0> <idle0>": percent of CPU time busy since then
+  local b0 i0 b1 i1; read -r b0 i0 <<<"$1"; read -r b1 i1 <<<"$(cpu_ticks)"
+  echo $(( (b1 - b0) * 100 / ((b1 - b0) + (i1 - i0) + 1) ))
+}
 stage() {
   local name=$1; shift
   echo; echo "==== stage: $name ($(date -u +%H:%M:%S))"
-  local t0=$SECONDS
+  local t0=$SECONDS c0; c0=$(cpu_ticks)
   "$@"; local rc=$?
   names+=("$name"); times+=($((SECONDS - t0)))
   if [ $rc -eq 0 ]; then results+=("passed"); else results+=("FAILED rc=$rc"); failed=$((failed + 1)); fi
-  echo "==== stage: $name ${results[-1]} in $((SECONDS - t0)) s"
+  echo "==== stage: $name ${results[-1]} in $((SECONDS - t0)) s (CPU $(cpu_busy "$c0") % busy, load $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 images() {
   # The three images build in parallel: mostly network and dpkg bound.
@@ -58,6 +65,11 @@ bg_wait() {
 declare -A bg_pids
 
 bg_start images    images
+# XenServer (XAPI double) and vSphere (vCenter simulator) need no lab: they run
+# on the controller, on 127.0.0.1, in the background from the start, beside the
+# controller-only stages and the image builds (network and dpkg bound).
+bg_start xenserver pytest -q -p no:cacheprovider -rs tests/xapi_double_tests tests/xenserver
+bg_start vsphere   bash -c 'tests/vcsim/build.sh && pytest -q -p no:cacheprovider -rs tests/vcsim_tests tests/vsphere'
 stage unit          pytest -q tests/unit
 stage units         tests/units_ansible_test.sh
 stage lint          ansible-lint --profile production
@@ -65,10 +77,6 @@ stage sanity        tests/sanity.sh
 stage build         tests/build.sh
 stage docs          bash -c 'antsibull-docs lint-collection-docs --plugin-docs . && docs/build-site.sh'
 bg_wait images
-# XenServer (XAPI double) and vSphere (vCenter simulator) need no lab: they run
-# on the controller, on 127.0.0.1, in the background while molecule runs.
-bg_start xenserver pytest -q -p no:cacheprovider -rs tests/xapi_double_tests tests/xenserver
-bg_start vsphere   bash -c 'tests/vcsim/build.sh && pytest -q -p no:cacheprovider -rs tests/vcsim_tests tests/vsphere'
 stage molecule      python3 tests/molecule_matrix.py $SUITES
 bg_wait xenserver
 bg_wait vsphere
