@@ -3,9 +3,10 @@
 
 1. ``--check`` on an empty vCenter runs to the end, predicts the datacenter,
    cluster and host additions, and changes nothing;
-2. the first run builds a datacenter with a 3-host cluster and everything the
-   role does (checked through pyVmomi, not through the role's own reading);
-   the readiness report has the three hosts ready and the zone's traffic labels;
+2. the first run, through site.yml, builds a datacenter with a 3-host cluster
+   and everything the role does (checked through pyVmomi, not through the
+   role's own reading); the readiness report (readiness.md / .json, the one
+   site.yml writes) has the three hosts ready and the zone's traffic labels;
 3. the second run changes nothing;
 4. nine hand changes through the API (drift); ``--check`` reports exactly the
    tasks the real run then changes, one per drift at least; the real run
@@ -140,18 +141,19 @@ def test_lifecycle(sim, tmp_path):
         assert ('ESXi host would be added to or moved into its cluster (check mode) %s' % vh.CLUSTER, h) in names, sorted(names)
     assert vh.DATACENTER not in vh.datacenters(si), 'check mode created the datacenter'
 
-    # 2. first run
-    first = vh.playbook(inv, str(tmp_path))
+    # 2. first run, through the README's one command (site.yml: every hypervisor
+    #    of the inventory, the vSphere rows in the one readiness report)
+    first = vh.playbook(inv, str(tmp_path), name='cloudstack.hypervisors.site')
     assert first.rc == 0, first.messages() or first.text()[-4000:]
     names = _names(first.changed_tasks())
     for h in HOSTS:
         assert ('ESXi host in its cluster %s' % vh.CLUSTER, h) in names, sorted(names)
     _assert_built(si)
-    report = json.load(open(os.path.join(str(tmp_path), 'reports', 'readiness-vsphere.json')))
+    report = json.load(open(os.path.join(str(tmp_path), 'reports', 'readiness.json')))
     assert report['complete'] is True
     assert [r['host'] for r in report['hosts']] == HOSTS and all(r['ok'] for r in report['hosts']), report
     assert 'management: vSwitch0,,vmwaresvs' in report['hosts'][0]['traffic_labels']
-    md = open(os.path.join(str(tmp_path), 'reports', 'readiness-vsphere.md')).read()
+    md = open(os.path.join(str(tmp_path), 'reports', 'readiness.md')).read()
     assert 'public: vSwitch0,200,vmwaresvs' in md
 
     # 3. second run: nothing to do
