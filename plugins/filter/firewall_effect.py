@@ -27,7 +27,9 @@ import ipaddress
 import re
 import shlex
 
-NO, MAYBE, YES = 0, 1, 2
+NO = 0
+MAYBE = 1
+YES = 2
 
 
 def _port_range(text):
