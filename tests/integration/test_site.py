@@ -16,6 +16,11 @@ instead of reports/), and asserts:
   previous report marked out of date, with the last complete report kept
   inside it: no "ready" report survives a run that stopped early.
 
+The runs use the collection as a user who installed it has it: the tarball
+that ``ansible-galaxy collection build`` makes, installed with ``ansible-galaxy
+collection install`` into an empty path, which is the only place
+``cloudstack.hypervisors`` is found (not the checkout; issue 15).
+
 It prints the two runs' recaps. Skips, saying why, when the main lab is not up
 (the CI integration stage starts it).
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -45,9 +51,30 @@ def lab():
         pytest.skip(why)
 
 
-def site(report_dir, **extra):
+@pytest.fixture(scope='module')
+def installed(tmp_path_factory):
+    """A collections path holding only the collection installed from its built tarball."""
+    base = tmp_path_factory.mktemp('installed')
+    galaxy = cshvlab.tool('ansible-galaxy')
+    subprocess.run([galaxy, 'collection', 'build', cshvlab.ROOT, '--output-path', str(base), '--force'],
+                   check=True, capture_output=True, text=True, cwd=str(base))
+    tarball = [str(base / n) for n in os.listdir(str(base)) if n.endswith('.tar.gz')]
+    assert len(tarball) == 1, tarball
+    path = str(base / 'collections')
+    subprocess.run([galaxy, 'collection', 'install', '--no-deps', '-p', path, tarball[0]],
+                   check=True, capture_output=True, text=True, cwd=str(base),
+                   env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=path))
+    copy = os.path.join(path, 'ansible_collections', 'cloudstack', 'hypervisors')
+    assert os.path.isfile(os.path.join(copy, 'MANIFEST.json')) and not os.path.islink(copy), copy
+    assert not os.path.exists(os.path.join(copy, 'tests')), 'the installed copy carries tests/'
+    return path
+
+
+
+def site(report_dir, collections, **extra):
     res, took, data = cshvlab.playbook('cloudstack.hypervisors.site', [INVENTORY],
                                        extra_vars=dict(extra, cshv_report_dir=report_dir),
+                                       env={'ANSIBLE_COLLECTIONS_PATH': collections},
                                        json_output=True, timeout=3600)
     assert data is not None, 'no JSON from ansible-playbook (rc %d): %s' % (res.returncode, res.stderr[-3000:])
     return res, took, data['stats'], cshvlab.plays_run(data)
@@ -66,10 +93,15 @@ def recap(label, took, stats):
             host, s.get('ok', 0), s.get('changed', 0), s.get('failures', 0), s.get('unreachable', 0)))
 
 
-def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, tmp_path):
+def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, installed, tmp_path):
     reports = str(tmp_path / 'reports')
+    # the collection the runs use is the installed copy, not the checkout
+    found = subprocess.run([cshvlab.tool('ansible-galaxy'), 'collection', 'list', 'cloudstack.hypervisors'],
+                           capture_output=True, text=True, check=True,
+                           env=cshvlab.ansible_env(ANSIBLE_COLLECTIONS_PATH=installed)).stdout
+    assert installed in found and cshvlab.ROOT + '/.collections' not in found, found
 
-    res, took, stats, plays = site(reports)
+    res, took, stats, plays = site(reports, installed)
     recap('first run', took, stats)
     assert res.returncode == 0, res.stderr[-3000:]
     for stage in STAGES:
@@ -92,14 +124,14 @@ def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, tmp
         assert row['checks']['agent']['detail'].startswith('ok ('), row['checks']
         assert '| %s |' % host in markdown, 'the Markdown report has no row for %s' % host
 
-    res, took, stats, plays = site(reports)
+    res, took, stats, plays = site(reports, installed)
     recap('second run', took, stats)
     assert res.returncode == 0, res.stderr[-3000:]
     changed = {h: s['changed'] for h, s in stats.items() if s.get('changed')}
     assert not changed, 'the second run changed something: %s' % changed
 
     good_json, good_md = load(reports, 'json'), load(reports, 'md')
-    res, took, stats, plays = site(reports, kvm_agent_version='0.0.0~cshv-no-such-version')
+    res, took, stats, plays = site(reports, installed, kvm_agent_version='0.0.0~cshv-no-such-version')
     recap('third run, failing canary', took, stats)
     assert res.returncode != 0, 'the run with a failing canary succeeded'
     assert not any(p.startswith(('Verify |', 'LXC hosts |')) for p in plays), plays
