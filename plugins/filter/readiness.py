@@ -318,7 +318,8 @@ def _str_or_none(value):
 
 
 def readiness_info(hosts, hostvars, groups):
-    """host -> {hypervisor, cluster, rollout_done, checks} read from hostvars/groups."""
+    """host -> {hypervisor, cluster, placement, rollout_done, checks, peers, facts} read from hostvars/groups
+    (facts: fqdn, chrony, libvirt, agent_keys from cluster_verify_raw; None without it)."""
     info = {}
     for h in hosts:
         hv = hostvars[h] if h in hostvars else {}
