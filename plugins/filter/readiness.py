@@ -6,6 +6,8 @@
 
 ``verify_checks``       raw results one host collected (cluster_verify role) -> checks
 ``readiness_rows``      per-host checks + rollout state + re-probe of lost hosts -> rows
+``readiness_document``  rows + run facts -> the JSON report (roles/readiness_report/files/readiness.schema.json)
+``readiness_collection`` MANIFEST.json / galaxy.yml text -> the collection's name and version
 ``readiness_markdown``  rows -> a Markdown table (the report file)
 ``readiness_table``     rows -> a fixed-width text table (printed at the end of a run)
 ``readiness_stale``     previous report files -> the out-of-date version a rollout writes first
@@ -15,6 +17,10 @@ from __future__ import annotations
 
 import json
 import re
+
+from urllib.parse import urlsplit
+
+import yaml
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _uefi
 
@@ -143,9 +149,9 @@ def _check_agent(raw):
     for key, want in sorted((raw.get('agent_expected') or {}).items()):
         want = '' if want is None else str(want)
         if key not in have:
-            problems.append('%s not set (want %s)' % (key, want))
+            problems.append('%s not set (want %s)' % (key, mask(key, want)))
         elif have[key] != want:
-            problems.append('%s=%s (want %s)' % (key, have[key], want))
+            problems.append('%s=%s (want %s)' % (key, mask(key, have[key]), mask(key, want)))
     problems.extend(agent_start_problems(have))
     if raw.get('agent_sudo') is False:
         problems.append('sudo not installed (cloudstack-setup-agent starts the agent through sudo)')
@@ -177,6 +183,96 @@ def agent_start_problems(have):
         if key in have and not have[key].isdigit():
             problems.append('%s=%s (want a number)' % (key, have[key]))
     return problems
+
+
+# agent.properties keys whose values are secrets or key material (keystore.passphrase,
+# a password, a token, a private key): the report names them but never shows their values.
+SECRET_KEY = re.compile(r'pass|secret|token|credential|keystore|private[._-]?key|(^|[._-])key($|[._-])', re.I)
+MASK = '********'
+# The keys the agent check reads besides the expected ones (AGENT_START_KEYS and the numbers).
+AGENT_READ_KEYS = AGENT_START_KEYS + ('port', 'workers')
+
+
+def is_secret_key(key):
+    return bool(SECRET_KEY.search(str(key)))
+
+
+def mask(key, value):
+    """*value*, or MASK when *key* names a secret (None stays None)."""
+    if value is None or not is_secret_key(key):
+        return value
+    return MASK
+
+
+def agent_keys(raw):
+    """key -> value as found in agent.properties, for every key the agent check compared
+    (None: not set); secret values masked. None when the agent was not checked."""
+    raw = raw or {}
+    if raw.get('agent_expected') is None:
+        return None
+    have = parse_properties(raw.get('agent_content')) if raw.get('agent_exists') else {}
+    keys = set(raw.get('agent_expected') or {}) | set(AGENT_READ_KEYS)
+    return dict((k, mask(k, have.get(k))) for k in sorted(keys))
+
+
+def chrony_state(raw):
+    """{synchronised, source}: chronyc's leap status, else systemd's NTPSynchronized, else None."""
+    raw = raw or {}
+    tracking = raw.get('chrony_tracking')
+    if tracking:
+        for line in tracking.splitlines():
+            key, _sep, value = line.partition(':')
+            if key.strip().lower() == 'leap status':
+                return {'synchronised': value.strip().lower() != 'not synchronised', 'source': 'chronyc tracking'}
+    sync = str(raw.get('ntp_synchronized') or '').strip().lower()
+    if sync in ('yes', 'no'):
+        return {'synchronised': sync == 'yes', 'source': 'timedatectl NTPSynchronized'}
+    return {'synchronised': None, 'source': None}
+
+
+LIBVIRT_PORTS = {'tcp': 16509, 'tls': 16514, 'ssh': 22}
+
+
+def libvirt_state(raw):
+    """{listen_mode, listen_mode_source, transport, port, uri_scheme} of a KVM/LXC host, or None."""
+    raw = raw or {}
+    if 'libvirt_transport' not in raw and 'libvirt_listen_mode' not in raw:
+        return None
+    transport = raw.get('libvirt_transport') or None
+    scheme = raw.get('libvirt_uri_scheme')
+    return {
+        'listen_mode': raw.get('libvirt_listen_mode') or None,
+        'listen_mode_source': raw.get('libvirt_listen_source') or None,
+        'transport': transport,
+        'port': LIBVIRT_PORTS.get(transport),
+        'uri_scheme': ('%s+%s' % (scheme, transport)) if scheme and transport else None,
+    }
+
+
+def host_facts(raw):
+    """What the report records of a verified KVM/LXC host beyond its checks."""
+    if raw is None:
+        return None
+    return {
+        'fqdn': (raw.get('fqdn') or '').strip() or None,
+        'chrony': chrony_state(raw),
+        'libvirt': libvirt_state(raw),
+        'agent_keys': agent_keys(raw),
+    }
+
+
+def uri_port(uri):
+    """The TCP port a libvirt URI connects to (explicit, else the transport's default), or None."""
+    if not uri:
+        return None
+    try:
+        parts = urlsplit(str(uri))
+        if parts.port:
+            return parts.port
+    except ValueError:
+        return None
+    transport = parts.scheme.partition('+')[2]
+    return LIBVIRT_PORTS.get(transport)
 
 
 def _check_uefi(raw):
@@ -217,19 +313,27 @@ HYPERVISOR_GROUPS = (('kvm_hosts', 'kvm'), ('lxc_hosts', 'lxc'), ('xenserver_hos
                      ('vsphere_hosts', 'vsphere'))
 
 
+def _str_or_none(value):
+    return None if value is None or value == '' else str(value)
+
+
 def readiness_info(hosts, hostvars, groups):
-    """host -> {hypervisor, cluster, rollout_done, checks} read from hostvars/groups."""
+    """host -> {hypervisor, cluster, placement, rollout_done, checks, peers, facts} read from hostvars/groups
+    (facts: fqdn, chrony, libvirt, agent_keys from cluster_verify_raw; None without it)."""
     info = {}
     for h in hosts:
         hv = hostvars[h] if h in hostvars else {}
         types = [t for g, t in HYPERVISOR_GROUPS if h in (groups.get(g) or [])]
         cluster = '/'.join(str(hv.get(k, '?')) for k in ('cshv_zone', 'cshv_pod', 'cshv_cluster'))
+        raw = hv.get('cluster_verify_raw')
         info[h] = {
             'hypervisor': ','.join(types) or '-',
             'cluster': cluster,
+            'placement': dict((k, _str_or_none(hv.get('cshv_' + k))) for k in ('zone', 'pod', 'cluster')),
             'rollout_done': bool(hv.get('cshv_rollout_done', False)),
             'checks': hv.get('cluster_verify_checks', hv.get('vsphere_checks')),
-            'peers': (hv.get('cluster_verify_raw') or {}).get('peers'),
+            'peers': (raw or {}).get('peers'),
+            'facts': host_facts(raw) if isinstance(raw, dict) else None,
         }
         if hv.get('vsphere_traffic_labels'):
             info[h]['labels'] = list(hv.get('vsphere_traffic_labels'))
@@ -293,6 +397,83 @@ def peer_blame(info):
     return out
 
 
+# What an operator changes when a check fails: the variables (of the host named in
+# the fix) that decide it, and where to look. Per hypervisor, as the checks mean
+# different things there (XenServer: pool membership; vSphere: vmkernel NICs, NTP...).
+FIXES = {
+    'kvm': {
+        'rollout': ([], 'the rollout did not finish on this host: fix its failed task (see the run) and run again'),
+        'bridges': (['cshv_bridges', 'cshv_bridge_type', 'cshv_traffic_labels'],
+                    'the bridges on this host and its default route (via the management bridge)'),
+        'libvirt_peers': (['kvm_libvirt_listen_mode', 'kvm_libvirt_keep_tls', 'cluster_verify_libvirt_transport'],
+                          "this host's libvirtd listener and its firewall (the port in the reason), or the network "
+                          'between it and the peers named there'),
+        'agent': (['kvm_agent_properties', 'cluster_verify_agent_properties', 'cshv_traffic_labels'],
+                  'agent.properties on this host (and sudo, which cloudstack-setup-agent needs)'),
+        'uefi': (['kvm_uefi_enabled', 'kvm_uefi_files'], 'uefi.properties and the UEFI firmware files on this host'),
+    },
+    'xenserver': {
+        'rollout': ([], 'the pool rollout did not finish for this host: fix its failed task (see the run) and run again'),
+        'bridges': (['xenserver_pool_networks', 'xenserver_pool_bonds', 'cshv_traffic_labels'],
+                    "the pool's networks, bonds and traffic labels"),
+        'libvirt_peers': (['xenserver_pool_master'], 'join this host to the pool of its CloudStack cluster'),
+        'agent': ([], 'nothing on the host: CloudStack connects over XenAPI'),
+    },
+    'vsphere': {
+        'rollout': ([], 'the vCenter rollout did not finish for this host: fix its failed task (see the run) and run again'),
+        'bridges': (['vsphere_vswitches', 'vsphere_portgroups', 'vsphere_management_portgroup'],
+                    "this ESXi host's vSwitches and port groups"),
+        'libvirt_peers': (['vsphere_portgroups', 'vsphere_vmkernel_addresses'], "this ESXi host's vmkernel NICs"),
+        'agent': (['vsphere_ntp_servers', 'vsphere_firewall_rulesets', 'vsphere_advanced_options'],
+                  "this ESXi host's NTP, services, firewall rulesets and advanced options"),
+    },
+}
+FIXES['lxc'] = FIXES['kvm']
+
+
+def fix_for(host, hypervisor, check, reason=''):
+    """{host, variables, hint}: what to change so that *check* passes on *host*."""
+    if check == 'lost':
+        if reason.startswith('lost: unreachable'):
+            return {'host': host, 'variables': ['ansible_host', 'ansible_user'],
+                    'hint': 'make the host reachable over SSH from the controller (address, user, key), then run again'}
+        return {'host': host, 'variables': [],
+                'hint': 'the host failed before verification: fix its failed task (see the run) and run again'}
+    table = FIXES.get(hypervisor) or FIXES['kvm']
+    variables, hint = table.get(check, ([], 'see the reason'))
+    return {'host': host, 'variables': list(variables), 'hint': hint}
+
+
+def firewall_from_peers(info):
+    """host -> [{port, protocol, service, from, ok}]: each libvirtd port a peer tried to reach on it."""
+    out = {}
+    for src in sorted(info):
+        for p in (info[src] or {}).get('peers') or []:
+            dst = str(p.get('peer'))
+            out.setdefault(dst, []).append({'port': uri_port(p.get('uri')), 'protocol': 'tcp', 'service': 'libvirtd',
+                                            'from': src, 'ok': p.get('rc') == 0})
+    return out
+
+
+def _record(row, i, hypervisor, firewall):
+    """The operator's-record fields of a row: placement, facts of the host, ports checked from peers."""
+    placement = i.get('placement') or {}
+    row['placement'] = dict((k, placement.get(k)) for k in ('zone', 'pod', 'cluster'))
+    facts = i.get('facts') or {}
+    libvirt_hv = hypervisor in ('kvm', 'lxc')
+    row['fqdn'] = facts.get('fqdn')
+    row['chrony'] = facts.get('chrony') or {'synchronised': None, 'source': None}
+    row['libvirt'] = facts.get('libvirt') if libvirt_hv else None
+    row['agent_keys'] = facts.get('agent_keys') if libvirt_hv else None
+    row['firewall'] = None
+    if libvirt_hv:
+        tried = firewall.get(row['host'])
+        if tried is not None:
+            row['firewall'] = tried
+        elif i.get('peers') is not None:
+            row['firewall'] = []
+
+
 def readiness_rows(hosts, info, probes=None, expect_rollout=True):
     """One row per host.
 
@@ -303,10 +484,12 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
     """
     probes = probes or {}
     blame = peer_blame(info)
+    firewall = firewall_from_peers(info)
     rows = []
     for h in hosts:
         i = info.get(h) or {}
         row = {'host': h, 'hypervisor': i.get('hypervisor') or '-', 'cluster': i.get('cluster') or '-'}
+        _record(row, i, row['hypervisor'], firewall)
         if i.get('labels'):
             row['traffic_labels'] = i['labels']
         checks = i.get('checks')
@@ -326,6 +509,7 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
             for c in COLUMNS[1:]:
                 row[c] = 'not checked'
             row['ready'] = 'no: ' + why
+            row['problems'] = [{'check': 'lost', 'reason': why, 'fix': fix_for(h, row['hypervisor'], 'lost', why)}]
             row['lost'] = True
             row['ok'] = False
             rows.append(row)
@@ -335,8 +519,11 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
         else:
             row['rollout'] = 'not run'
         reasons = []
+        problems = []
         if expect_rollout and not i.get('rollout_done'):
             reasons.append('rollout not completed')
+            problems.append({'check': 'rollout', 'reason': 'rollout not completed',
+                             'fix': fix_for(h, row['hypervisor'], 'rollout')})
         row['checks'] = {}
         for c in COLUMNS[1:]:
             if c not in checks and c in NOT_APPLICABLE.get(row['hypervisor'], ()):
@@ -349,6 +536,8 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
             row[c] = chk['detail'] if chk['ok'] else 'FAIL: ' + chk['detail']
             if not chk['ok']:
                 reasons.append('%s: %s' % (HEADERS[c], chk['detail']))
+                problems.append({'check': c, 'reason': chk['detail'], 'fix': fix_for(h, row['hypervisor'], c)})
+        row['problems'] = problems
         row['ok'] = not reasons
         row['lost'] = False
         row['ready'] = 'yes' if not reasons else 'no: ' + reasons[0]
@@ -358,6 +547,22 @@ def readiness_rows(hosts, info, probes=None, expect_rollout=True):
 
 def _cell(value):
     return str(value).replace('|', '\\|').replace('\n', ' ')
+
+
+def _line(value):
+    return str(value).replace('\n', ' ')
+
+
+def fix_text(fix):
+    """One line for a problem's fix: the host, the variables, the hint."""
+    if not fix:
+        return 'see the reason'
+    text = 'on host %s' % fix.get('host')
+    if fix.get('variables'):
+        text += ', variables %s' % ', '.join(fix['variables'])
+    if fix.get('hint'):
+        text += ': %s' % _line(fix['hint'])
+    return text
 
 
 def readiness_markdown(rows, title='Readiness report', meta=None):
@@ -372,6 +577,13 @@ def readiness_markdown(rows, title='Readiness report', meta=None):
         lines.append('| ' + ' | '.join(_cell(r.get(c, '')) for c in ORDER) + ' |')
     ready = sum(1 for r in rows if r.get('ok'))
     lost = [r['host'] for r in rows if r.get('lost')]
+    not_ready = [r for r in rows if not r.get('ok')]
+    if not_ready:
+        lines.extend(['', '## Not ready: reason and what to fix', ''])
+        for r in not_ready:
+            for p in r.get('problems') or [{'check': '-', 'reason': str(r.get('ready', '')), 'fix': None}]:
+                lines.append('- %s, %s: %s' % (r.get('host'), p.get('check'), _line(p.get('reason'))))
+                lines.append('  - fix: %s' % fix_text(p.get('fix')))
     lines.append('')
     lines.append('%d of %d host(s) ready%s.' % (ready, len(rows), ('; lost: %s' % ', '.join(lost)) if lost else ''))
     labels = {}
@@ -399,6 +611,53 @@ def readiness_table(rows, width=48):
     return '\n'.join(out)
 
 
+SCHEMA_VERSION = 1
+
+
+def readiness_collection(manifest_json=None, galaxy_yml=None):
+    """{name, version} of the collection: from MANIFEST.json (an installed collection),
+    else from galaxy.yml (a checkout); None for what neither file gives."""
+    info = {}
+    if manifest_json:
+        try:
+            info = json.loads(manifest_json).get('collection_info') or {}
+        except (ValueError, AttributeError):
+            info = {}
+    if not info.get('version') and galaxy_yml:
+        try:
+            info = yaml.safe_load(galaxy_yml) or {}
+        except yaml.YAMLError:
+            info = {}
+        if not isinstance(info, dict):
+            info = {}
+    name = '%s.%s' % (info['namespace'], info['name']) if info.get('namespace') and info.get('name') else None
+    version = info.get('version')
+    return {'name': name, 'version': str(version) if version is not None else None}
+
+
+def readiness_document(rows, meta=None):
+    """The JSON report: the rows under ``hosts`` and what the run was (see readiness.schema.json).
+
+    *meta*: {generated_at, collection: {name, version}, inventory: [sources], check_mode}.
+    """
+    meta = meta or {}
+    collection = meta.get('collection') or {}
+    inventory = meta.get('inventory')
+    if inventory is None:
+        inventory = []
+    elif isinstance(inventory, str):
+        inventory = [inventory]
+    return {
+        'schema_version': SCHEMA_VERSION,
+        'complete': True,
+        'generated_at': meta.get('generated_at'),
+        'collection': {'name': collection.get('name'), 'version': collection.get('version')},
+        'inventory': [str(x) for x in inventory],
+        'check_mode': bool(meta.get('check_mode', False)),
+        'hosts': list(rows or []),
+    }
+
+
 STALE_NOTE = ('A rollout started at {since} and has not written its report yet: it stopped before '
               'verification (in the preflight, a failed canary, or a batch over max_fail_percentage: see '
               'its PLAY RECAP), or it is still running. The last complete report follows; it does not describe the hosts '
@@ -424,7 +683,8 @@ def readiness_stale(previous_json, previous_md, since):
     note = STALE_NOTE.format(since=since)
     md = '# Readiness report: out of date\n\n%s\n\n%s\n' % (
         note, re.sub(r'(?m)^#', '##', (previous_md or '').strip()))
-    data = {'complete': False, 'since': since, 'hosts': [], 'note': note, 'previous': previous}
+    data = {'schema_version': SCHEMA_VERSION, 'complete': False, 'since': since, 'hosts': [], 'note': note,
+            'previous': previous}
     return {'write': True, 'json': json.dumps(data, indent=4, sort_keys=True) + '\n', 'md': md}
 
 
@@ -439,4 +699,6 @@ class FilterModule(object):
             'properties': parse_properties,
             'peer_result': peer_result,
             'readiness_stale': readiness_stale,
+            'readiness_document': readiness_document,
+            'readiness_collection': readiness_collection,
         }

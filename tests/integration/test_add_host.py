@@ -198,10 +198,18 @@ def test_add_host_then_reboot_then_rerun_keeps_cloudstack_tls(lab):
                 res = ssh(host, 'virsh -c qemu+tls://%s/system version' % addresses[peer], check=False)
                 assert res.returncode == 0, '%s cannot reach %s over qemu+tls: %s' % (host, peer, res.stderr)
     with open(os.path.join(lab['reports'], 'readiness.json')) as f:
-        report = json.load(f)
+        text = f.read()
+    report = json.loads(text)
     rows = {r['host']: r for r in report['hosts']}
     for host in HOSTS:
         row = rows[host]
         assert row['ready'] == 'yes', row
         assert 'qemu+tls' in row['checks']['libvirt_peers']['detail'], row['checks']
+        # the operator's record (issue 15): the listener in force after Add Host, reached over TLS
+        assert row['libvirt']['listen_mode'] == 'tls' and row['libvirt']['port'] == 16514, row['libvirt']
+        assert all(p['ok'] and p['port'] == 16514 for p in row['firewall']), row['firewall']
+    # agent.properties now holds the keystore passphrase: never in the report
+    assert 'lab-keystore-secret' not in text
+    with open(os.path.join(lab['reports'], 'readiness.md')) as f:
+        assert 'lab-keystore-secret' not in f.read()
     print('\ntimings: %s; total %.0f s' % (', '.join('%s %.0f s' % t for t in timings), time.time() - t0))

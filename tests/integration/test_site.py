@@ -9,7 +9,12 @@ instead of reports/), and asserts:
 * the run succeeds and goes through every stage: preflight, the KVM and LXC
   rollouts, verification and the report;
 * the readiness report is written as Markdown and JSON, one row per host,
-  every host ready with every check passed;
+  every host ready with every check passed; the JSON validates against the
+  collection's schema (roles/readiness_report/files/readiness.schema.json) and
+  carries the operator's record: run time, collection version, inventory, and
+  per host zone/pod/cluster, FQDN, libvirt listen mode and transport, the agent
+  keys checked (no secret value), chrony, the libvirtd port reached from the
+  peer; the Markdown header names the run;
 * a second run succeeds and reports 0 changed on every host;
 * a third run whose canary fails (an agent version that the repository does
   not have) stops after the canary, writes no report of its own, and leaves the
@@ -26,12 +31,16 @@ It prints the two runs' recaps. Skips, saying why, when the main lab is not up
 """
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 
+import jsonschema
 import pytest
+import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'bench'))
 import cshvlab  # noqa: E402  pylint: disable=wrong-import-position
@@ -41,6 +50,9 @@ INVENTORY = os.path.join(cshvlab.ROOT, 'inventories', 'lab')
 HOSTS = ('kvm1', 'kvm2', 'lxc1', 'lxc2')
 STAGES = ('Preflight |', 'KVM hosts |', 'LXC hosts |', 'Verify |', 'Report |')
 CHECKS = ('bridges', 'libvirt_peers', 'agent')
+SCHEMA = os.path.join(cshvlab.ROOT, 'roles', 'readiness_report', 'files', 'readiness.schema.json')
+SECRET_KEY = re.compile(r'pass|secret|token|credential|keystore|private[._-]?key|(^|[._-])key($|[._-])', re.I)
+AGENT_PROPERTIES = '/etc/cloudstack/agent/agent.properties'
 
 
 @pytest.fixture(scope='module')
@@ -85,6 +97,78 @@ def load(reports, ext):
         return json.load(f) if ext == 'json' else f.read()
 
 
+def inventory_vars(*parts):
+    with open(os.path.join(INVENTORY, 'group_vars', *parts)) as f:
+        return yaml.safe_load(f) or {}
+
+
+def secret_values(host):
+    """The non-empty values of the secret-looking keys of the host's agent.properties."""
+    res = subprocess.run(cshvlab.LABCTL + ['ssh', LAB, host, '--', 'cat', AGENT_PROPERTIES],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                         timeout=120, check=False)
+    assert res.returncode == 0, '%s: cannot read %s: %s' % (host, AGENT_PROPERTIES, res.stderr)
+    out = []
+    for line in res.stdout.splitlines():
+        key, sep, value = line.strip().partition('=')
+        if sep and not key.startswith(('#', '!')) and SECRET_KEY.search(key.strip()) and value.strip():
+            out.append(value.strip())
+    return out
+
+
+def assert_operator_record(report, markdown, started, ended):
+    """Issue 15: the fields the readiness JSON carries for the operator, on the real lab report."""
+    with open(SCHEMA) as f:
+        jsonschema.validate(report, json.load(f), cls=jsonschema.Draft202012Validator)
+    assert report['schema_version'] == 1, report['schema_version']
+    generated = datetime.datetime.strptime(report['generated_at'], '%Y-%m-%dT%H:%M:%SZ').replace(
+        tzinfo=datetime.timezone.utc)
+    assert started.replace(microsecond=0) <= generated <= ended, (started, report['generated_at'], ended)
+    with open(os.path.join(cshvlab.ROOT, 'galaxy.yml')) as f:
+        galaxy = yaml.safe_load(f)
+    assert report['collection'] == {'name': '%s.%s' % (galaxy['namespace'], galaxy['name']),
+                                    'version': str(galaxy['version'])}, report['collection']
+    assert [os.path.realpath(p) for p in report['inventory']] == [os.path.realpath(INVENTORY)], report['inventory']
+    assert report['check_mode'] is False
+    for line in ('- generated at: %s' % report['generated_at'],
+                 '- collection: %s %s' % (report['collection']['name'], report['collection']['version'])):
+        assert line in markdown.splitlines(), line
+
+    zone_pod = inventory_vars('all', 'placement.yml')
+    for row in report['hosts']:
+        host = row['host']
+        kind = 'kvm' if host.startswith('kvm') else 'lxc'
+        assert row['hypervisor'] == kind, row
+        cluster = inventory_vars('%s_hosts' % kind, 'placement.yml')['cshv_cluster']
+        assert row['placement'] == {'zone': zone_pod['cshv_zone'], 'pod': zone_pod['cshv_pod'],
+                                    'cluster': cluster}, row['placement']
+        # host_prep's preflight only passes a host whose `hostname --fqdn` is a dotted name
+        assert isinstance(row['fqdn'], str) and '.' in row['fqdn'].strip(), row['fqdn']
+        lv = row['libvirt']
+        assert lv['listen_mode'] in ('tcp', 'tls') and lv['listen_mode_source'] == 'rollout', lv
+        assert lv['transport'] == lv['listen_mode'], lv
+        assert lv['port'] == {'tcp': 16509, 'tls': 16514}[lv['transport']], lv
+        assert lv['uri_scheme'] == '%s+%s' % ('qemu' if kind == 'kvm' else 'lxc', lv['transport']), lv
+        keys = row['agent_keys']
+        for key in ('host', 'resource', 'guid', 'hypervisor.type', 'private.network.device'):
+            assert key in keys, (host, sorted(keys))
+        assert keys['hypervisor.type'] == kind and keys['host'], keys
+        assert row['chrony']['synchronised'] in (True, False, None), row['chrony']
+        assert (row['chrony']['source'] is None) == (row['chrony']['synchronised'] is None), row['chrony']
+        # cluster_verify_peers: cluster - each host is tried by the other host of its cluster
+        peers = sorted(h for h in HOSTS if h != host and h[:3] == host[:3])
+        assert sorted(p['from'] for p in row['firewall']) == peers, row['firewall']
+        assert all(p['ok'] and p['port'] == lv['port'] for p in row['firewall']), row['firewall']
+        assert row['problems'] == [], row['problems']
+        for key, value in keys.items():
+            if SECRET_KEY.search(key):
+                assert value in ('********', None), (host, key)
+    text = json.dumps(report) + markdown
+    for host in HOSTS:
+        for value in secret_values(host):
+            assert value not in text, '%s: a secret value of agent.properties is in the report' % host
+
+
 def recap(label, took, stats):
     print('\n%s: %.0f s' % (label, took))
     for host in sorted(stats):
@@ -101,7 +185,9 @@ def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, ins
                            env=cshvlab.ansible_env(ANSIBLE_COLLECTIONS_PATH=installed)).stdout
     assert installed in found and cshvlab.ROOT + '/.collections' not in found, found
 
+    started = datetime.datetime.now(datetime.timezone.utc)
     res, took, stats, plays = site(reports, installed)
+    ended = datetime.datetime.now(datetime.timezone.utc)
     recap('first run', took, stats)
     assert res.returncode == 0, res.stderr[-3000:]
     for stage in STAGES:
@@ -123,6 +209,7 @@ def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, ins
         assert row['checks']['libvirt_peers']['detail'].startswith('ok ('), row['checks']
         assert row['checks']['agent']['detail'].startswith('ok ('), row['checks']
         assert '| %s |' % host in markdown, 'the Markdown report has no row for %s' % host
+    assert_operator_record(report, markdown, started, ended)
 
     res, took, stats, plays = site(reports, installed)
     recap('second run', took, stats)
