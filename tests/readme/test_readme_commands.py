@@ -207,6 +207,7 @@ TABLE = {
         [('tests/run_all.sh', 'antsibull-docs lint-collection-docs --plugin-docs'),
          ('Makefile', 'antsibull-docs lint-collection-docs --plugin-docs')]),
     'make docs': make_row('make docs', 'builds the HTML site with Sphinx (minutes; the docs stage runs it)'),
+    'make readme': make_row('make readme', 'this test itself'),
     'make xenserver': make_row('make xenserver', 'the XenServer suites (the xenserver stage runs them)'),
     'make vsphere': make_row('make vsphere', 'builds the vCenter simulator and runs its suites'),
     'make site-test': make_row('make site-test', LAB_TARGETS),
