@@ -108,7 +108,7 @@ MODULES = sorted(f[:-3] for f in os.listdir(os.path.join(ROOT, 'plugins', 'modul
 
 
 def make_dry(cmd):
-    """`make X` -> `make -n X`: the target exists and its recipe expands; nothing runs."""
+    """`make X` -> `make -n X`: the target has a recipe and it expands; nothing runs."""
     return re.sub(r'(^|&& |\s)make ', r'\1make -n ', cmd)
 
 
@@ -161,7 +161,7 @@ TABLE = {
     '-e cshv_report_dir=DIR': Row(DRY, [playbook_dry(SITE, 'example-basic') + ' -e cshv_report_dir=DIR'],
                                   'an option of the operator command: with it, --syntax-check', []),
     SERIAL: Row(DRY, [playbook_dry(SITE, 'example-basic') + ' ' + SERIAL],
-                            'an option of the operator command: with it, --syntax-check', []),
+                'an option of the operator command: with it, --syntax-check', []),
     '--check --diff': Row(DRY, [playbook_dry(SITE, 'example-basic') + ' --check --diff'],
                           'options the README says the tests run: with the operator command, --syntax-check', []),
     '.venv/bin/ansible-doc cloudstack.hypervisors.ovs_fakebridge': Row(
@@ -269,7 +269,7 @@ def readme_commands():
 def test_every_command_is_classified(readme_log):
     found = readme_commands()
     readme_log['found'][:] = found
-    commands = {c for _, c in found}
+    commands = {cmd for where, cmd in found}
     unknown = sorted(commands - set(TABLE))
     stale = sorted(set(TABLE) - commands)
     assert found, 'no command found in README.md'
@@ -287,7 +287,7 @@ def test_extraction():
                              ('inline', '.venv/bin/x'), ('inline', '-e k=v'), ('inline', 'tool --flag')]
 
 
-@pytest.mark.parametrize('command', sorted(TABLE))
+@pytest.mark.parametrize('command', sorted(TABLE), ids=sorted(TABLE))
 def test_command(command, readme_log):
     row = TABLE[command]
     assert row.forms or row.checks, 'row with nothing to run or check: ' + command
@@ -304,6 +304,8 @@ def test_command(command, readme_log):
         readme_log['rows'].append((command, '%s: %s  (%s)' % (row.kind, form, row.reason),
                                    'rc=%d' % rc))
         assert rc == 0, '%s\n  ran: %s\n  rc=%d\n%s' % (command, form, rc, out[-3000:])
+        # a name in .PHONY without a rule passes `make -n` with nothing to do
+        assert 'Nothing to be done' not in out, '%s: a make target without a recipe\n%s' % (command, out)
         if form in EXPECT:
             assert EXPECT[form] in out, '%s: %r not in the output of %s\n%s' % (command, EXPECT[form], form, out)
     if not row.forms:
@@ -313,7 +315,7 @@ def test_command(command, readme_log):
 # The negative twins: the lines the README showed before, through the same runner.
 
 def test_old_molecule_line_fails(readme_log):
-    assert OLD_MOLECULE not in {c for _, c in readme_commands()}
+    assert OLD_MOLECULE not in {cmd for where, cmd in readme_commands()}
     form = molecule_dry(OLD_MOLECULE)
     rc, out = run(form)
     readme_log['rows'].append((OLD_MOLECULE + '   [old line]', 'dry form: ' + form, 'rc=%d (must fail)' % rc))
@@ -330,7 +332,7 @@ def test_old_podman_molecule_line_fails(readme_log):
 
 
 def test_old_bare_operator_line_fails(readme_log):
-    assert OLD_OPERATOR not in {c for _, c in readme_commands()}
+    assert OLD_OPERATOR not in {cmd for where, cmd in readme_commands()}
     if shutil.which('ansible-playbook', path=SYSTEM_PATH):
         pytest.fail('an ansible-playbook on the system PATH: the bare line would run a different Ansible '
                     'than .venv\'s, so this machine cannot show the old line failing')
