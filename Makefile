@@ -19,7 +19,7 @@ APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnup
                 golang-go golang-github-vmware-govmomi-dev
 
 .PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
-        lint sanity build unit units-ansible-test docs ee-context xenserver vsphere molecule integration drift bad-inputs lost-host site-test bench test clean
+        lint sanity build unit units-ansible-test docs readme ee-context xenserver vsphere molecule integration drift bad-inputs lost-host site-test bench test clean
 
 help:
 	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
@@ -28,6 +28,7 @@ help:
 	@echo "make lint sanity build unit units-ansible-test docs molecule integration"
 	@echo "make drift | bad-inputs | lost-host | site-test   one integration suite (pytest -s)"
 	@echo "make docs        lint the collection docs, build the HTML site (build/docsite/html)"
+	@echo "make readme      every command README.md shows, run as written or in a dry form"
 	@echo "make ee-context  the AWX/AAP execution environment build context (ee/context)"
 	@echo "make xenserver | vsphere   the XenServer (XAPI double) / vSphere (vCenter simulator) suites"
 	@echo "make bench       the benchmark: prints figures, asserts nothing"
@@ -107,6 +108,11 @@ site-test: lab-up
 docs: deps
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 	docs/build-site.sh
+
+# Every command README.md shows, run as written or in a dry form, in a fresh
+# shell without the venv on PATH (tests/readme; part of the docs stage).
+readme: deps
+	$(BIN)/pytest -q -p no:cacheprovider tests/readme
 
 # The execution environment's build context (ansible-builder create) in ee/context.
 ee-context: deps

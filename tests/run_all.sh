@@ -75,7 +75,7 @@ stage units         tests/units_ansible_test.sh
 stage lint          ansible-lint --profile production
 stage sanity        tests/sanity.sh
 stage build         tests/build.sh
-stage docs          bash -c 'antsibull-docs lint-collection-docs --plugin-docs . && docs/build-site.sh'
+stage docs          bash -c 'antsibull-docs lint-collection-docs --plugin-docs . && docs/build-site.sh && pytest -q -p no:cacheprovider tests/readme'
 bg_wait images
 stage molecule      python3 tests/molecule_matrix.py $SUITES
 bg_wait xenserver
