@@ -44,7 +44,12 @@ PREFLIGHT_TASKS = {
     'inventory': 'Check groups, placement, addresses, bridges, VLANs, labels, cluster sizes and secrets',
     'facts': 'Compare distribution, CPU model/count/flags per cluster; hardware virtualisation',
 }
-PREFLIGHT_PLAYS = ('Preflight |',)
+# The plays a stopped run may have run: the preflight's, and before them the
+# marking of the previous readiness report as out of date (issue 17 kind 6: it
+# runs first so that a run stopped in the preflight leaves no "ready" report; it
+# writes report files on the controller and contacts no host - the hosts'
+# fingerprints below still have to be unchanged).
+PREFLIGHT_PLAYS = ('Report | mark the previous readiness report out of date', 'Preflight |')
 WORKERS = int(os.environ.get('CSHV_BAD_INPUT_WORKERS', '3'))
 CANARY = 'kvm1'
 # A drift of the canary that any rollout repairs (cs_bridge attaches eth1 to
