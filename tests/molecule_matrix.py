@@ -5,6 +5,7 @@ A scenario is a directory under molecule/ with a molecule.yml (molecule/resource
 is shared playbooks, not a scenario).  Optional files in a scenario directory:
 
 * ``.suites``            – the lab suites it runs on (default: all asked for);
+  ``#`` starts a comment (say there why a suite is left out);
 * ``.requires-registry`` – it needs images from a container registry (Ubuntu,
   EL): it is listed as skipped with the file's text as the reason, never run.
 
@@ -42,6 +43,22 @@ def scenarios(only=None):
 def read(path):
     with open(path) as f:
         return f.read().strip()
+
+
+def why_not(scenario_dir, suite):
+    """The comment of ``.suites`` that names *suite*, if any."""
+    for line in read(os.path.join(scenario_dir, '.suites')).splitlines():
+        if '#' in line and suite in line.split('#', 1)[1]:
+            return line.split('#', 1)[1].strip()
+    return 'no reason given'
+
+
+def suites_of(scenario_dir):
+    """The suites a scenario's ``.suites`` names (comments left out), or None: every suite."""
+    path = os.path.join(scenario_dir, '.suites')
+    if not os.path.exists(path):
+        return None
+    return ' '.join(line.split('#', 1)[0] for line in read(path).splitlines()).split()
 
 
 # Relative cost of a scenario's run (seconds of one bullseye run in CI, rounded):
@@ -85,10 +102,11 @@ def main():
         if os.path.exists(reg):
             skipped.append((name, '-', 'SKIPPED: ' + read(reg)))
             continue
-        allowed = read(os.path.join(d, '.suites')).split() if os.path.exists(os.path.join(d, '.suites')) else None
+        allowed = suites_of(d)
         for suite in args.suites:
             if allowed is not None and suite not in allowed:
-                skipped.append((name, suite, 'SKIPPED: not declared for %s in %s/.suites' % (suite, name)))
+                skipped.append((name, suite, 'SKIPPED: not declared for %s in %s/.suites (%s)' % (
+                    suite, name, why_not(d, suite))))
             else:
                 runs.append((name, suite))
     results = []
