@@ -137,14 +137,21 @@ class FakeHost(object):
         return 0, '', ''
 
 
+INTERFACES = ('auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n\n'
+              '# The primary network interface\nallow-hotplug host0\niface host0 inet static\n'
+              '    address 10.99.3.11/24\n    gateway 10.99.3.1\n    mtu 1500\n')
+
+
 @pytest.fixture(autouse=True)
 def seams(tmp_path, monkeypatch):
+    return ifupdown_seams(tmp_path, monkeypatch)
+
+
+def ifupdown_seams(tmp_path, monkeypatch, interfaces=INTERFACES):
+    """An ifupdown host under tmp_path: /etc/network as Debian ships it, the modules' file and sysfs seams."""
     root = tmp_path / 'root'
     (root / 'etc/network/interfaces.d').mkdir(parents=True)
-    (root / 'etc/network/interfaces').write_text(
-        'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n\n'
-        '# The primary network interface\nallow-hotplug host0\niface host0 inet static\n'
-        '    address 10.99.3.11/24\n    gateway 10.99.3.1\n    mtu 1500\n')
+    (root / 'etc/network/interfaces').write_text(interfaces)
     (root / 'etc/network/if-pre-up.d').mkdir(parents=True)
     (root / 'etc/network/if-pre-up.d/bridge').write_text('#!/bin/sh\n')
     monkeypatch.setattr(_netpersist, 'ROOT', str(root))

@@ -19,7 +19,7 @@ import pytest
 
 from ansible_collections.cloudstack.hypervisors.tests.unit.helpers import FakeCommands, fail_module
 
-from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute, _netpersist, _rollback
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute, _netpersist
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _libvirt as lv
 from ansible_collections.cloudstack.hypervisors.plugins.modules import (
     conf_keys, cs_bridge, libvirt_listen, ovs_fakebridge, selinux_permissive)
@@ -33,19 +33,9 @@ from ansible_collections.cloudstack.hypervisors.tests.unit.plugins.modules.test_
 @pytest.fixture
 def seams_cs(tmp_path, monkeypatch):
     """The file-system seams of test_cs_bridge (an ifupdown host)."""
-    root = tmp_path / 'root'
-    (root / 'etc/network/interfaces.d').mkdir(parents=True)
-    (root / 'etc/network/interfaces').write_text(
+    return test_cs_bridge.ifupdown_seams(tmp_path, monkeypatch, interfaces=(
         'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n\n'
-        'allow-hotplug host0\niface host0 inet static\n    address 10.99.3.11/24\n    gateway 10.99.3.1\n')
-    (root / 'etc/network/if-pre-up.d').mkdir(parents=True)
-    (root / 'etc/network/if-pre-up.d/bridge').write_text('#!/bin/sh\n')
-    monkeypatch.setattr(_netpersist, 'ROOT', str(root))
-    monkeypatch.setattr(_iproute, 'SYS_CLASS_NET', str(tmp_path / 'sys'))
-    monkeypatch.setattr(_iproute, 'PROC_NET_VLAN', str(tmp_path / 'proc-net-vlan'))
-    for var in ('SSH_CONNECTION', _rollback.ENV_TOKEN, _rollback.ENV_RUN_DIR, _rollback.ENV_CONTROLLER):
-        monkeypatch.delenv(var, raising=False)
-    return root
+        'allow-hotplug host0\niface host0 inet static\n    address 10.99.3.11/24\n    gateway 10.99.3.1\n'))
 
 
 @pytest.fixture
