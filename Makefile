@@ -19,7 +19,7 @@ APT_PACKAGES := systemd-container debootstrap socat iproute2 openssh-client gnup
                 golang-go golang-github-vmware-govmomi-dev
 
 .PHONY: help deps lab-deps venv collection-link images lab-up lab-down lab-status site \
-        lint sanity build unit units-ansible-test docs readme ee-context xenserver vsphere molecule integration drift bad-inputs lost-host site-test bench test clean
+        lint sanity build unit units-ansible-test docs readme ee-context xenserver vsphere molecule integration integration-long drift bad-inputs lost-host site-test bench test clean
 
 help:
 	@echo "make site        set up, start the lab, run playbooks/site.yml on it"
@@ -27,6 +27,7 @@ help:
 	@echo "make lab-up / lab-down / lab-status"
 	@echo "make lint sanity build unit units-ansible-test docs molecule integration"
 	@echo "make drift | bad-inputs | lost-host | site-test   one integration suite (pytest -s)"
+	@echo "make integration-long   the lab tests that do not fit the CI time (tests/integration_long)"
 	@echo "make docs        lint the collection docs, build the HTML site (build/docsite/html)"
 	@echo "make readme      every command README.md shows, run as written or in a dry form"
 	@echo "make ee-context  the AWX/AAP execution environment build context (ee/context)"
@@ -86,10 +87,15 @@ units-ansible-test: deps
 	tests/units_ansible_test.sh
 
 molecule: deps
-	tests/molecule.sh $(SUITES)
+	$(PY) tests/molecule_matrix.py $(SUITES)
 
 integration: deps
 	tests/integration.sh
+
+# Lab tests each with labs and full rollouts of their own, longer than the CI's
+# 2-core time budget allows next to the other stages (see README, Tests).
+integration-long: deps
+	$(BIN)/pytest -p no:cacheprovider -rs -s tests/integration_long
 
 # One integration suite each; the ones on the main lab start it first.
 drift: deps

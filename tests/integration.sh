@@ -17,9 +17,9 @@ export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections"
 jobs=${CSHV_INTEGRATION_JOBS:-1}
 mkdir -p tests/output
 groups=(
-  "test_bad_inputs.py test_site.py test_report_default_dir.py test_uefi.py"
-  "test_drift.py test_add_host.py"
-  "test_example_inventories.py test_lost_host.py test_firewall_backends.py"
+  "test_bad_inputs.py test_site.py test_report_default_dir.py"
+  "test_drift.py"
+  "test_lost_host.py"
 )
 all=$(cd tests/integration && ls test_*.py)
 named=" ${groups[*]} "

@@ -214,6 +214,7 @@ TABLE = {
     'make drift': make_row('make drift', LAB_TARGETS),
     'make bad-inputs': make_row('make bad-inputs', LAB_TARGETS),
     'make lost-host': make_row('make lost-host', LAB_TARGETS),
+    'make integration-long': make_row('make integration-long', LAB_TARGETS),
     'CSHV_INTEGRATION=0 make test': Row(DRY, ['CSHV_INTEGRATION=0 make -n test'],
                                         '`make -n`: the whole CI run; run_all.sh reads the setting', []),
     'antsibull-docs lint-collection-docs': Row(STAGE, [], 'run by `make docs` and the docs stage',
