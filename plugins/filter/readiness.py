@@ -428,7 +428,7 @@ FIXES = {
                   "this ESXi host's NTP, services, firewall rulesets and advanced options"),
     },
 }
-FIXES['lxc'] = FIXES['kvm']
+FIXES.update(lxc=FIXES['kvm'])  # LXC hosts are checked as KVM hosts are
 
 
 def fix_for(host, hypervisor, check, reason=''):

@@ -82,7 +82,6 @@ def installed(tmp_path_factory):
     return path
 
 
-
 def site(report_dir, collections, **extra):
     res, took, data = cshvlab.playbook('cloudstack.hypervisors.site', [INVENTORY],
                                        extra_vars=dict(extra, cshv_report_dir=report_dir),

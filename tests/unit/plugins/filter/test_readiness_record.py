@@ -127,13 +127,13 @@ def test_plain_key_names(key):
 
 
 def test_chrony_from_chronyc_then_timedatectl_else_null():
-    assert r.chrony_state({'chrony_tracking': TRACKING_UNSYNCED}) == {'synchronised': False,
-                                                                     'source': 'chronyc tracking'}
+    assert r.chrony_state({'chrony_tracking': TRACKING_UNSYNCED}) == {
+        'synchronised': False, 'source': 'chronyc tracking'}
     assert r.chrony_state({'chrony_tracking': None, 'ntp_synchronized': 'yes'}) == {
         'synchronised': True, 'source': 'timedatectl NTPSynchronized'}
     assert r.chrony_state({'ntp_synchronized': 'no\n'})['synchronised'] is False
-    assert r.chrony_state({'chrony_tracking': None, 'ntp_synchronized': None}) == {'synchronised': None,
-                                                                                  'source': None}
+    assert r.chrony_state({'chrony_tracking': None, 'ntp_synchronized': None}) == {
+        'synchronised': None, 'source': None}
     assert r.chrony_state({'chrony_tracking': 'garbage'})['synchronised'] is None
 
 
