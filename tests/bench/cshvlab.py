@@ -104,6 +104,29 @@ def lab_down(name):
     labctl('down', '--name', name, check=False, timeout=600)
 
 
+def own_lab(name, hosts, suite, what):
+    """Body of a pytest fixture for a test's own lab: yields its inventory path.
+
+    Skips, saying why, when the lab cannot run here (not root, no labctl) or does
+    not come up; takes the lab down afterwards unless CSHV_KEEP_LAB is set.
+    Use as ``yield from cshvlab.own_lab(LAB, HOSTS, SUITE, 'lost-host test')``."""
+    import pytest  # pylint: disable=import-outside-toplevel
+    if os.geteuid() != 0:
+        pytest.skip('the lab needs root')
+    if not os.path.exists(LABCTL[1]):
+        pytest.skip('tests/lab/labctl.py is missing')
+    try:
+        inventory = lab_up(name, hosts, suite)
+    except (RuntimeError, subprocess.SubprocessError) as e:
+        print('\nSKIP %s: the lab did not come up: %s' % (what, e))
+        pytest.skip('the lab did not come up: %s' % e)
+    try:
+        yield inventory
+    finally:
+        if not os.environ.get('CSHV_KEEP_LAB'):
+            lab_down(name)
+
+
 def container_inits(lab, host=None):
     """PIDs of orphaned container inits (PID 1 inside, parent PID 1 outside: no systemd-nspawn
     supervises them any more) of *host* (or every host) of lab *lab*, found by the overlay upper

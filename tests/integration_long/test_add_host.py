@@ -100,22 +100,10 @@ def encode(pem):
 
 @pytest.fixture(scope='module')
 def lab(tmp_path_factory):
-    if os.geteuid() != 0:
-        pytest.skip('the lab needs root')
-    if not os.path.exists(cshvlab.LABCTL[1]):
-        pytest.skip('tests/lab/labctl.py is missing')
-    try:
-        lab_inv = cshvlab.lab_up(LAB, HOSTS, SUITE)
-    except (RuntimeError, subprocess.SubprocessError) as e:
-        print('\nSKIP add-host test: the lab did not come up: %s' % e)
-        pytest.skip('the lab did not come up: %s' % e)
-    d = tmp_path_factory.mktemp('addhost')
-    overlay = cshvlab.overlay_inventory(str(d / 'inv'), {'kvm_hosts': HOSTS})
-    try:
+    for lab_inv in cshvlab.own_lab(LAB, HOSTS, SUITE, 'add-host test'):
+        d = tmp_path_factory.mktemp('addhost')
+        overlay = cshvlab.overlay_inventory(str(d / 'inv'), {'kvm_hosts': HOSTS})
         yield {'inventories': [lab_inv, overlay], 'reports': str(d / 'reports'), 'dir': str(d)}
-    finally:
-        if not os.environ.get('CSHV_KEEP_LAB'):
-            cshvlab.lab_down(LAB)
 
 
 def site(lab, label, timings):

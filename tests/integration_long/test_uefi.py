@@ -16,7 +16,6 @@ Skips, saying why, when the lab cannot be started. CSHV_KEEP_LAB=1 keeps the lab
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
@@ -33,18 +32,7 @@ PROPS = '/etc/cloudstack/agent/uefi.properties'
 
 @pytest.fixture(scope='module')
 def lab():
-    if os.geteuid() != 0:
-        pytest.skip('the lab needs root')
-    try:
-        inv = cshvlab.lab_up(LAB, [HOST], SUITE)
-    except (RuntimeError, subprocess.SubprocessError) as e:
-        print('\nSKIP uefi test: the lab did not come up: %s' % e)
-        pytest.skip('the lab did not come up: %s' % e)
-    try:
-        yield inv
-    finally:
-        if not os.environ.get('CSHV_KEEP_LAB'):
-            cshvlab.lab_down(LAB)
+    yield from cshvlab.own_lab(LAB, [HOST], SUITE, 'uefi test')
 
 
 def ssh(script):
