@@ -315,19 +315,12 @@ def test_command(command, readme_log):
 
 # The negative twins: the lines the README showed before, through the same runner.
 
-def test_old_molecule_line_fails(readme_log):
-    assert OLD_MOLECULE not in {cmd for where, cmd in readme_commands()}
-    form = molecule_dry(OLD_MOLECULE)
+@pytest.mark.parametrize('old', [OLD_MOLECULE, OLD_PODMAN], ids=['kvm', 'podman'])
+def test_old_molecule_line_fails(readme_log, old):
+    assert old not in {cmd for where, cmd in readme_commands()}
+    form = molecule_dry(old)
     rc, out = run(form)
-    readme_log['rows'].append((OLD_MOLECULE + '   [old line]', 'dry form: ' + form, 'rc=%d (must fail)' % rc))
-    assert rc != 0
-    assert 'FileNotFoundError' in out and "'ansible-config'" in out, out[-3000:]
-
-
-def test_old_podman_molecule_line_fails(readme_log):
-    form = molecule_dry(OLD_PODMAN)
-    rc, out = run(form)
-    readme_log['rows'].append((OLD_PODMAN + '   [old line]', 'dry form: ' + form, 'rc=%d (must fail)' % rc))
+    readme_log['rows'].append((old + '   [old line]', 'dry form: ' + form, 'rc=%d (must fail)' % rc))
     assert rc != 0
     assert 'FileNotFoundError' in out and "'ansible-config'" in out, out[-3000:]
 
