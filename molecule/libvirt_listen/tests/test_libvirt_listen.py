@@ -54,10 +54,7 @@ def test_activation_style(host):
     args = host.file('/etc/default/libvirtd').content_string
     active = [ln for ln in args.splitlines() if ln.startswith('LIBVIRTD_ARGS=')]
     if activation(host) == 'traditional':
-        # what the module writes is "--listen"; where the line was "-d -l" (the
-        # stray-daemon case of side_effect) it drops -d and keeps the operator's
-        # "-l", the same flag: listening, and no daemonising outside the unit
-        assert active in (['LIBVIRTD_ARGS="--listen"'], ['LIBVIRTD_ARGS="-l"']), active
+        assert active == ['LIBVIRTD_ARGS="--listen"']
         for sock in SOCKETS:
             assert host.run('systemctl is-enabled %s', sock).stdout.strip() == 'masked', sock
             assert not host.service(sock).is_running, sock
