@@ -59,7 +59,7 @@ def run_and_pull_the_plug(cmd, env, log_path):
         for line in proc.stdout:
             lines.append(line)
             log.write(line)
-            if line.startswith('PLAY [KVM hosts |'):
+            if line.startswith('PLAY [Compute hosts | host preparation'):
                 state['kvm_plays'] += 1
             victim_task = line.startswith(('ok: [%s]' % VICTIM, 'changed: [%s]' % VICTIM))
             if state['stopped_at'] is None and state['kvm_plays'] >= 2 and victim_task:

@@ -91,7 +91,7 @@ def test_a_run_that_stops_in_the_preflight_marks_the_default_report_out_of_date(
     print(out[-3000:])
     assert res.returncode != 0, 'the run against unreachable hosts succeeded'
     assert 'Preflight | probe the hosts' in out, 'the run did not reach the preflight host stage'
-    after = out.split('PLAY [KVM hosts |', 1)[-1] if 'PLAY [KVM hosts |' in out else ''
+    after = out.split('PLAY [Compute hosts |', 1)[-1] if 'PLAY [Compute hosts |' in out else ''
     assert 'TASK [' not in after, 'a task ran after the preflight: %s' % after[:2000]
     # nothing went anywhere else (the old bug wrote below playbooks/)
     assert not os.path.exists(os.path.join(coll, 'playbooks', 'reports')), os.listdir(os.path.join(coll, 'playbooks'))

@@ -16,10 +16,17 @@ instead of reports/), and asserts:
   keys checked (no secret value), chrony, the libvirtd port reached from the
   peer; the Markdown header names the run;
 * a second run succeeds and reports 0 changed on every host;
-* a third run whose canary fails (an agent version that the repository does
-  not have) stops after the canary, writes no report of its own, and leaves the
-  previous report marked out of date, with the last complete report kept
-  inside it: no "ready" report survives a run that stopped early.
+* a third run whose canaries fail (an agent version that the repository does
+  not have) stops after the first batch (kvm1 and lxc1, the canaries of the two
+  clusters, side by side: issue 13), touches neither kvm2 nor lxc2, writes no
+  report of its own, and leaves the previous report marked out of date, with the
+  last complete report kept inside it: no "ready" report survives a run that
+  stopped early;
+* a fourth run where only the KVM cluster's canary fails (the bad version for
+  kvm_hosts only, max_fail_percentage 50 so that one canary of two does not
+  abort the play) stops that cluster only: kvm2 is left untouched and says why,
+  the LXC cluster rolls out to the end, and the report says kvm2's rollout did
+  not finish.
 
 The runs use the collection as a user who installed it has it: the tarball
 that ``ansible-galaxy collection build`` makes, installed with ``ansible-galaxy
@@ -50,7 +57,8 @@ from ansible_collections.cloudstack.hypervisors.plugins.filter.readiness import 
 LAB = 'lab'
 INVENTORY = os.path.join(cshvlab.ROOT, 'inventories', 'lab')
 HOSTS = ('kvm1', 'kvm2', 'lxc1', 'lxc2')
-STAGES = ('Preflight |', 'KVM hosts |', 'LXC hosts |', 'Verify |', 'Report |')
+ROLLOUT = 'Compute hosts | host preparation'  # the KVM/LXC rollout play, one entry per batch
+STAGES = ('Preflight |', ROLLOUT, 'Verify |', 'Report |')
 CHECKS = ('bridges', 'libvirt_peers', 'agent')
 SCHEMA = os.path.join(cshvlab.ROOT, 'roles', 'readiness_report', 'files', 'readiness.schema.json')
 AGENT_PROPERTIES = '/etc/cloudstack/agent/agent.properties'
@@ -83,13 +91,19 @@ def installed(tmp_path_factory):
     return path
 
 
-def site(report_dir, collections, **extra):
-    res, took, data = cshvlab.playbook('cloudstack.hypervisors.site', [INVENTORY],
+def site(report_dir, collections, inventories=(), **extra):
+    res, took, data = cshvlab.playbook('cloudstack.hypervisors.site', [INVENTORY] + list(inventories),
                                        extra_vars=dict(extra, cshv_report_dir=report_dir),
                                        env={'ANSIBLE_COLLECTIONS_PATH': collections},
                                        json_output=True, timeout=3600)
     assert data is not None, 'no JSON from ansible-playbook (rc %d): %s' % (res.returncode, res.stderr[-3000:])
-    return res, took, data['stats'], cshvlab.plays_run(data)
+    return res, took, data['stats'], cshvlab.plays_run(data), data
+
+
+def rollout_tasks(data, host):
+    """The rollout-play tasks that ran on *host* (not skipped), every batch."""
+    return [t['task']['name'] for p in data['plays'] if p['play']['name'].startswith(ROLLOUT)
+            for t in p['tasks'] if host in t.get('hosts', {}) and not t['hosts'][host].get('skipped')]
 
 
 def load(reports, ext):
@@ -186,7 +200,7 @@ def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, ins
     assert installed in found and cshvlab.ROOT + '/.collections' not in found, found
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    res, took, stats, plays = site(reports, installed)
+    res, took, stats, plays, data = site(reports, installed)
     ended = datetime.datetime.now(datetime.timezone.utc)
     recap('first run', took, stats)
     assert res.returncode == 0, res.stderr[-3000:]
@@ -211,18 +225,20 @@ def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, ins
         assert '| %s |' % host in markdown, 'the Markdown report has no row for %s' % host
     assert_operator_record(report, markdown, started, ended)
 
-    res, took, stats, plays = site(reports, installed)
+    res, took, stats, plays, data = site(reports, installed)
     recap('second run', took, stats)
     assert res.returncode == 0, res.stderr[-3000:]
     changed = {h: s['changed'] for h, s in stats.items() if s.get('changed')}
     assert not changed, 'the second run changed something: %s' % changed
 
     good_json, good_md = load(reports, 'json'), load(reports, 'md')
-    res, took, stats, plays = site(reports, installed, kvm_agent_version='0.0.0~cshv-no-such-version')
-    recap('third run, failing canary', took, stats)
-    assert res.returncode != 0, 'the run with a failing canary succeeded'
-    assert not any(p.startswith(('Verify |', 'LXC hosts |')) for p in plays), plays
-    assert stats['kvm1'].get('failures'), stats
+    res, took, stats, plays, data = site(reports, installed, kvm_agent_version='0.0.0~cshv-no-such-version')
+    recap('third run, failing canaries', took, stats)
+    assert res.returncode != 0, 'the run with failing canaries succeeded'
+    assert not any(p.startswith('Verify |') for p in plays), plays
+    assert stats['kvm1'].get('failures') and stats['lxc1'].get('failures'), stats
+    for host in ('kvm2', 'lxc2'):
+        assert rollout_tasks(data, host) == [], '%s ran rollout tasks after its canary failed' % host
     stale = load(reports, 'json')
     assert stale['complete'] is False and stale['hosts'] == [], stale
     assert stale['previous'] == good_json, 'the last complete report was not kept'
@@ -231,3 +247,23 @@ def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, ins
     assert all('| %s |' % h in stale_md for h in HOSTS), stale_md
     print('\n' + stale_md.split('\n\n')[1])
     assert good_md.strip().splitlines()[-1] in stale_md
+
+    # Only the KVM cluster's canary fails: that cluster stops, the LXC cluster goes on.
+    overlay = tmp_path / 'kvm-canary-fails.yml'
+    overlay.write_text('all:\n  children:\n    kvm_hosts:\n      vars:\n'
+                       '        kvm_agent_version: 0.0.0~cshv-no-such-version\n')
+    res, took, stats, plays, data = site(reports, installed, inventories=[str(overlay)], cshv_max_fail_percentage=50)
+    recap('fourth run, only the KVM canary fails', took, stats)
+    assert res.returncode != 0, 'the run with a failing KVM canary succeeded'
+    assert stats['kvm1'].get('failures') and not stats['lxc1'].get('failures'), stats
+    kvm2 = rollout_tasks(data, 'kvm2')
+    assert 'Say why this host is left untouched' in kvm2, kvm2
+    assert set(kvm2) <= {'Say why this host is left untouched', 'End the rollout of this host'}, kvm2
+    # (the report's closing "every host must be ready" may count as a failure of kvm2: it is not ready)
+    assert not stats['kvm2'].get('changed'), stats
+    for host in ('lxc1', 'lxc2'):
+        assert 'Record that this host finished its rollout' in rollout_tasks(data, host), rollout_tasks(data, host)
+        assert not stats[host].get('changed'), stats
+    rows = {r['host']: r for r in load(reports, 'json')['hosts']}
+    assert rows['kvm2']['ready'] == 'no' and rows['kvm2']['rollout'] != 'ok', rows['kvm2']
+    assert all(rows[h]['ready'] == 'yes' for h in ('lxc1', 'lxc2')), {h: rows[h] for h in ('lxc1', 'lxc2')}
