@@ -150,7 +150,10 @@ class ActionModule(ActionBase):
                 try:
                     rc, out = self._shell(check)
                     confirmed = 'CONFIRMED' in (out or '')
-                    if not confirmed and 'WAITING' not in (out or ''):
+                    # WAITING (start file there, no applied file) is also what a job that ended
+                    # without applying leaves behind - a run with nothing to change on the
+                    # management path: ask the job, or this would wait out the whole timeout.
+                    if not confirmed:
                         status = self._async_status(jid, task_vars)
                         if status.get('finished'):
                             break

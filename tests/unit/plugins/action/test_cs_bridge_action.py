@@ -105,3 +105,38 @@ def test_action_management_unreachable_reports_the_rollback(monkeypatch):
                                     'no confirmation')
     assert conn.host == '10.99.3.11'             # the result was collected on the old address
     assert not [entry for entry in log if entry[0] == 'shell' and 'CONFIRMED' in entry[2] and entry[1] == '10.99.250.11']
+
+
+def test_action_management_noop_returns_when_the_job_ends_without_applying(monkeypatch):
+    """A run with nothing to change on the management path: the module's job ends without taking
+    the start file (it never applies), so the host keeps answering WAITING (start file present,
+    no applied file). The plugin must see that the job finished and return at once, not wait out
+    rollback_timeout (60 s per host and management bridge on every no-op run, issue 13)."""
+    clock = {'t': 0}
+
+    def tick():
+        clock['t'] += 1
+        return clock['t']
+    monkeypatch.setattr(action.time, 'time', tick)
+    monkeypatch.setattr(action.time, 'sleep', lambda s: None)
+    calls = {'status': 0, 'checks': 0}
+
+    def status(jid, task_vars, mode='status'):
+        calls['status'] += 1
+        if calls['status'] == 1:          # asked before the job got going
+            return {'finished': False}
+        return {'finished': True, 'changed': False, 'confirmed': None, 'rolled_back': False}
+    act, task, conn, log = make_action({'name': 'cloudbr0', 'management': True, 'rollback_timeout': 60},
+                                       lambda h: True)
+
+    def shell(cmd, sudoable=True, **kw):
+        if 'CONFIRMED' in cmd:
+            calls['checks'] += 1
+            return {'rc': 0, 'stdout': 'WAITING\n'}
+        return {'rc': 0, 'stdout': ''}
+    act._low_level_execute_command = shell
+    act._async_status = status
+    result = act.run(task_vars={'inventory_hostname': 'h1'})
+    assert result['changed'] is False and not result.get('failed'), result
+    assert calls['checks'] <= 2, 'the plugin polled %d times for a job that had ended' % calls['checks']
+    assert clock['t'] < 20, 'the plugin waited %d s for a job that had ended' % clock['t']
