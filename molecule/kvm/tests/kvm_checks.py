@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""End-state checks shared by the kvm, kvm_ovs and lxc scenarios.
+"""End-state checks shared by the three hosts of the kvm scenario.
 
-Each scenario's test module defines an ``expect`` fixture (what its
-molecule.yml asked for) and imports these tests.
+Each host's test module (test_kvm.py: kvm1, test_kvm_ovs.py: ovs1, test_lxc.py:
+lxc1) names its host in ``testinfra_hosts``, defines an ``expect`` fixture (what
+molecule.yml asked for that host) and imports these tests.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""kvm role with Linux bridges: end state on two lab hosts."""
+"""kvm role with Linux bridges and iptables: end state on kvm1 (its peer is ovs1)."""
 import os
 import sys
 
@@ -7,6 +7,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kvm_checks import *  # noqa: E402,F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
+
+testinfra_hosts = ['ansible://kvm1']
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""lxc role: the kvm end state with hypervisor.type=lxc and direct networking."""
+"""lxc role: the kvm end state with hypervisor.type=lxc, direct networking and ufw, on lxc1."""
 import os
 import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'kvm', 'tests'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kvm_checks import *  # noqa: E402,F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
+
+testinfra_hosts = ['ansible://lxc1']
 
 
 @pytest.fixture

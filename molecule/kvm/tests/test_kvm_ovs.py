@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""kvm role with Open vSwitch: end state on two lab hosts."""
+"""kvm role with Open vSwitch and firewalld: end state on ovs1."""
 import os
 import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'kvm', 'tests'))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kvm_checks import *  # noqa: E402,F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
+
+testinfra_hosts = ['ansible://ovs1']
 
 
 @pytest.fixture
