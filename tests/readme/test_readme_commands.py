@@ -224,9 +224,9 @@ TABLE = {
                                    ('tests/unit/test_execution_environment.py', 'create')]),
     MOLECULE_KVM: Row(DRY, [molecule_dry(MOLECULE_KVM)],
                       'no lab here: `molecule syntax`, same prefix and scenario', []),
-    'make bench': make_row('make bench', 'starts labs of 1, 3 and 16 hosts'),
-    '.venv/bin/python tests/bench/benchmark.py --sizes 1,3,16': Row(
-        DRY, ['.venv/bin/python tests/bench/benchmark.py --sizes 1,3,16 --help'],
+    'make bench': make_row('make bench', 'starts labs of 1, 3 and 16 hosts and the main lab layout'),
+    '.venv/bin/python tests/bench/benchmark.py --sizes 1,3,16,lab': Row(
+        DRY, ['.venv/bin/python tests/bench/benchmark.py --sizes 1,3,16,lab --help'],
         'starts labs: --help parses the same arguments after importing the script', []),
     'make collection-link': Row(RUN, ['make collection-link'], 'idempotent symlink, instant', []),
     '.venv/bin/ansible-galaxy collection build': Row(
