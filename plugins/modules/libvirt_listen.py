@@ -454,14 +454,16 @@ def want_libvirtd_conf(module, text):
             want['crl_file'] = p['crl_file']
     else:
         want.update(listen_tcp=0, listen_tls=0)
-    if LIBVIRT_CONF.active_re('mdns_adv').search(text) or _commented(text, 'mdns_adv'):
+    if _named(text, 'mdns_adv'):
         want['mdns_adv'] = 0
     return want
 
 
-def _commented(text, key):
-    rx = LIBVIRT_CONF.commented_re(key)
-    return any(rx.match(ln) for ln in text.splitlines())
+def _named(text, key):
+    """Whether any line of *text* sets *key* or is a commented example of it (line by line: the
+    patterns are anchored at a line's start; issue 14: an active key below the first line was missed)."""
+    active, commented = LIBVIRT_CONF.active_re(key), LIBVIRT_CONF.commented_re(key)
+    return any(active.match(ln) or commented.match(ln) for ln in text.splitlines())
 
 
 def converge_conf(f, want):

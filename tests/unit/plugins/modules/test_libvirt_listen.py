@@ -831,3 +831,19 @@ def test_systemd_unit_environment_and_exec():
                                          'ignore_errors=no }'})
     assert u.environment_files() == ['/etc/default/libvirtd', '/etc/x']
     assert u.exec_start_variables() == ['LIBVIRTD_ARGS']
+
+
+@pytest.mark.parametrize('text', [
+    'mdns_adv = 1\n',                                     # the first line
+    '# local settings\nlisten_tcp = 1\nmdns_adv = 1\n',   # below the first line (issue 14: was never found)
+    'listen_tcp = 1\n  mdns_adv=1\n',                     # indented, no spaces around =
+    'listen_tcp = 1\n#mdns_adv = 1\n',                    # a commented example of the key
+])
+def test_mdns_adv_is_turned_off_wherever_the_file_names_it(text):
+    module = mock.Mock(params={'mode': 'tcp', 'tcp_port': 16509, 'auth_tcp': 'none'})
+    assert libvirt_listen.want_libvirtd_conf(module, text)['mdns_adv'] == 0
+
+
+def test_mdns_adv_is_not_written_where_this_libvirt_does_not_know_it():
+    module = mock.Mock(params={'mode': 'tcp', 'tcp_port': 16509, 'auth_tcp': 'none'})
+    assert 'mdns_adv' not in libvirt_listen.want_libvirtd_conf(module, '# stock\nlisten_tcp = 0\n# mdns_advx = 1\n')
