@@ -23,6 +23,7 @@ Module side of the confirm-or-roll-back protocol (the action plugin
 from __future__ import annotations
 
 import os
+import stat
 import time
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _iproute
@@ -119,6 +120,15 @@ def clear(*files):
             pass
 
 
+def _owner_and_mode(fpath):
+    """(permission bits, uid, gid) of *fpath*, or None when it cannot be read."""
+    try:
+        st = os.stat(fpath)
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
+
+
 class Guard(object):
     """Snapshot before a change; restore links, addresses, routes and files on demand."""
 
@@ -126,7 +136,10 @@ class Guard(object):
         self.runner = runner
         self.watch = sorted(set(watch))
         self.snapshot = _iproute.snapshot_of(state, self.watch)
-        self.files = [(c.path, c.mf.before if c.mf.exists else None) for c in file_changes]
+        # (path, text or None when absent, (mode, uid, gid) or None): a restored file gets its
+        # old mode and owner back (issue 14: a 0600 netplan/keyfile came back with the umask's mode)
+        self.files = [(c.path, c.mf.before if c.mf.exists else None, _owner_and_mode(c.path) if c.mf.exists else None)
+                      for c in file_changes]
         self.commands = []
 
     def restore(self, first=None):
@@ -143,7 +156,7 @@ class Guard(object):
         for argv in plan:
             rc, out, err = self.runner.query(argv)
             self.commands.append(self.runner.display(argv) + ('' if rc == 0 else '  # rc=%d %s' % (rc, (err or out).strip())))
-        for fpath, text in self.files:
+        for fpath, text, meta in self.files:
             try:
                 if text is None:
                     if os.path.exists(fpath):
@@ -151,8 +164,14 @@ class Guard(object):
                         self.commands.append('remove %s' % fpath)
                     continue
                 tmp = fpath + '.cshv-rollback'
-                with open(tmp, 'w') as f:
+                # created 0600, widened to the old mode once written: never readable by others in between
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, 'w') as f:
                     f.write(text)
+                if meta:
+                    mode, uid, gid = meta
+                    os.chown(tmp, uid, gid)
+                    os.chmod(tmp, mode)
                 os.rename(tmp, fpath)
                 self.commands.append('restore %s' % fpath)
             except (IOError, OSError) as e:
