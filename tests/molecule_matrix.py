@@ -22,7 +22,6 @@ import concurrent.futures
 import os
 import subprocess
 import sys
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,23 +62,23 @@ def suites_of(scenario_dir):
 
 # Relative cost of a scenario's run (seconds of one bullseye run in CI, rounded):
 # used only to start the long runs first. A scenario not listed counts as 1.
-COST = {'kvm': 700, 'libvirt_listen': 180, 'bridge_rollback': 180,
-        'host_prep': 180, 'cs_bridge': 150, 'ovs_fakebridge': 130}
+COST = {'kvm': 600, 'libvirt_listen': 190, 'bridge_rollback': 75,
+        'host_prep': 80, 'cs_bridge': 70, 'ovs_fakebridge': 95}
 
-
-# Molecule keeps a scenario's state (instance config, inventory) in one
-# ephemeral directory per scenario name: two suites of the same scenario must
-# not run at the same time. Different scenarios may.
-LOCKS = {}
+# Molecule keeps a scenario's state (instance config, inventory) in its
+# ephemeral directory, by default one per scenario name: each run gets its own
+# (MOLECULE_EPHEMERAL_DIRECTORY), so the suites of one scenario can run side by
+# side (their labs are m-<scenario>-<suite>, apart too).
+EPHEMERAL = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'cshv-molecule')
 
 
 def run_one(scenario, suite, logdir):
-    with LOCKS[scenario]:
-        return _run_one(scenario, suite, logdir)
+    return _run_one(scenario, suite, logdir)
 
 
 def _run_one(scenario, suite, logdir):
-    env = dict(os.environ, LAB_SUITE=suite, PY_COLORS='0', ANSIBLE_FORCE_COLOR='0', MOLECULE_NO_LOG='false')
+    env = dict(os.environ, LAB_SUITE=suite, PY_COLORS='0', ANSIBLE_FORCE_COLOR='0', MOLECULE_NO_LOG='false',
+               MOLECULE_EPHEMERAL_DIRECTORY=os.path.join(EPHEMERAL, '%s-%s' % (scenario, suite)))
     log = os.path.join(logdir, '%s-%s.log' % (scenario, suite))
     start = time.time()
     with open(log, 'w') as out:
@@ -110,13 +109,10 @@ def main():
             else:
                 runs.append((name, suite))
     results = []
-    for name, dummy in runs:
-        LOCKS.setdefault(name, threading.Lock())
-    # Suite by suite, and inside a suite the longest runs first (the scenarios'
-    # measured cost): the short runs come last, so the parallel workers finish
-    # together instead of one long run ending alone; neighbours in the order are
-    # different scenarios (a scenario's runs are serialised by its lock).
-    runs.sort(key=lambda r: (args.suites.index(r[1]), -COST.get(r[0], 1), r[0]))
+    # The longest runs first (the scenarios' measured cost), whatever their suite:
+    # the short runs come last, so the parallel workers finish together instead of
+    # one long run ending alone.
+    runs.sort(key=lambda r: (-COST.get(r[0], 1), args.suites.index(r[1]), r[0]))
     print('molecule: %d runs (%s), %d jobs in parallel' % (len(runs), SEQUENCE, args.jobs), flush=True)
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futs = [pool.submit(run_one, s, suite, logdir) for s, suite in runs]
