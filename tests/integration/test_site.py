@@ -100,6 +100,12 @@ def site(report_dir, collections, inventories=(), **extra):
     return res, took, data['stats'], cshvlab.plays_run(data), data
 
 
+def changed_tasks(data, host):
+    """The tasks (any play) that reported a change on *host*."""
+    return [t['task']['name'] for p in data['plays'] for t in p['tasks']
+            if t.get('hosts', {}).get(host, {}).get('changed')]
+
+
 def rollout_tasks(data, host):
     """The rollout-play tasks that ran on *host* (not skipped), every batch."""
     return [t['task']['name'] for p in data['plays'] if p['play']['name'].startswith(ROLLOUT)
@@ -261,9 +267,12 @@ def test_site_rolls_out_the_lab_reports_ready_and_reruns_with_no_change(lab, ins
     assert set(kvm2) <= {'Say why this host is left untouched', 'End the rollout of this host'}, kvm2
     # (the report's closing "every host must be ready" may count as a failure of kvm2: it is not ready)
     assert not stats['kvm2'].get('changed'), stats
+    # the one change allowed on the LXC hosts: the third run's failing canary lxc1 left the bad
+    # version's apt pin behind, and this run (no version asked for the LXC hosts) removes it
+    undo_pin = {'cloudstack.hypervisors.kvm : No version pin when none is requested'}
     for host in ('lxc1', 'lxc2'):
         assert 'Record that this host finished its rollout' in rollout_tasks(data, host), rollout_tasks(data, host)
-        assert not stats[host].get('changed'), stats
+        assert set(changed_tasks(data, host)) <= undo_pin, (host, changed_tasks(data, host))
     rows = {r['host']: r for r in load(reports, 'json')['hosts']}
     assert rows['kvm2']['ready'] == 'no' and rows['kvm2']['rollout'] != 'ok', rows['kvm2']
     assert all(rows[h]['ready'] == 'yes' for h in ('lxc1', 'lxc2')), {h: rows[h] for h in ('lxc1', 'lxc2')}
