@@ -193,7 +193,7 @@ TABLE = {
                                         '`make -n` (' + LAB_TARGETS + '); the suite reaches labctl', []),
     'bash .ci/run': Row(DRY, ['bash -n .ci/run', 'make -n test'],
                         'the whole CI run: the script parses, the `make test` it runs expands', []),
-    'CSHV_INTEGRATION_JOBS=3': Row(STAGE, [], 'a setting of the integration stage',
+    'CSHV_INTEGRATION_JOBS=1': Row(STAGE, [], 'a setting of the integration stage',
                                    [('tests/integration.sh', 'CSHV_INTEGRATION_JOBS')]),
     'ansible-test units': Row(STAGE, [], 'run by the units stage', [('tests/units_ansible_test.sh', 'units')]),
     'make units-ansible-test': make_row('make units-ansible-test', 'ansible-test builds its own venv (minutes)'),
