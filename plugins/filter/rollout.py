@@ -25,17 +25,17 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.cloudstack.hypervisors.plugins.module_utils._cluster import hypervisor_of
+
 CANARIES = 'cshv_rollout_canaries'
 REST = 'cshv_rollout_rest'
-COMPUTE_GROUPS = (('kvm_hosts', 'kvm'), ('lxc_hosts', 'lxc'))
+COMPUTE = ('kvm', 'lxc')  # the hypervisors (and the tags) of the compute rollout
 ALL_TAGS = ('all', 'tagged', 'rollout')
 
 
 def _hypervisor(groups, host):
-    for group, tag in COMPUTE_GROUPS:
-        if host in (groups.get(group) or []):
-            return tag
-    return None
+    """'kvm' or 'lxc' (the preflight's own group map), None for any other host."""
+    return next((hv for hv in hypervisor_of(groups, host) if hv in COMPUTE), None)
 
 
 def _selected(tag, run_tags, skip_tags):
