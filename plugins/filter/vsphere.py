@@ -59,6 +59,33 @@ def _host(raw, key, host, default):
     return data.get(host, default) if isinstance(data, dict) else default
 
 
+def vsphere_iscsi_missing(targets, have):
+    """The send targets of *targets* (``vsphere_iscsi_send_targets``) that the
+    software adapter lacks; *have* is vmware_host_iscsi_info's ``iscsi_properties``.
+
+    A target is (address, port), port 3260 unless given.  The role calls
+    vmware_host_iscsi only for these: the module also compares the adapter's
+    alias and CHAP names with its defaults ('') and reports a change when
+    vCenter leaves them unset, as govmomi's simulator does."""
+    have = have or {}
+    configured = set((t.get('address'), int(t.get('port') or 3260)) for t in have.get('iscsi_send_targets') or [])
+    return [t for t in targets or [] if (t.get('address'), int(t.get('port', 3260))) not in configured]
+
+
+def _iscsi_problems(have, want):
+    """Software iSCSI as vmware_host_iscsi_info reads it (*have*: its
+    ``iscsi_properties``) against {enabled, send_targets}; [] when not asked."""
+    want = want or {}
+    if not want.get('enabled'):
+        return []
+    have = have or {}
+    if not have.get('iscsi_enabled'):
+        return ['software iSCSI disabled']
+    return ['iSCSI send target %s:%s missing on %s' % (t.get('address'), t.get('port', 3260),
+                                                        have.get('vmhba_name', 'the software adapter'))
+            for t in vsphere_iscsi_missing(want.get('send_targets'), have)]
+
+
 def vsphere_checks(raw, host, want):
     """What the *_info modules read (*raw*) against what was asked (*want*) ->
     the readiness checks {bridges, libvirt_peers, agent} (vSwitches and port
@@ -139,9 +166,11 @@ def vsphere_checks(raw, host, want):
             bad.append('option %s missing' % k)
         elif str(opts[k]) != str(v):
             bad.append('option %s=%s (want %s)' % (k, opts[k], v))
-    checks['agent'] = {'ok': not bad, 'detail': '; '.join(bad) if bad else 'ok (NTP %s, firewall %s, %d options)' % (
+    bad.extend(_iscsi_problems(raw.get('iscsi'), want.get('iscsi')))
+    checks['agent'] = {'ok': not bad, 'detail': '; '.join(bad) if bad else 'ok (NTP %s, firewall %s, %d options%s)' % (
         ', '.join(ntp_want) or 'unmanaged', ', '.join(want.get('firewall_rulesets') or []) or '-',
-        len(want.get('advanced_options') or {}))}
+        len(want.get('advanced_options') or {}),
+        ', software iSCSI' if (want.get('iscsi') or {}).get('enabled') else '')}
     return checks
 
 
@@ -152,4 +181,5 @@ class FilterModule(object):
             'vsphere_version_problem': vsphere_version_problem,
             'vsphere_traffic_labels': vsphere_traffic_labels,
             'vsphere_checks': vsphere_checks,
+            'vsphere_iscsi_missing': vsphere_iscsi_missing,
         }

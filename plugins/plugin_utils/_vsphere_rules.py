@@ -35,6 +35,7 @@ name the name vCenter knows it by), on top of the common ``cshv_*`` variables:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ansible_collections.cloudstack.hypervisors.plugins.module_utils import _cluster
@@ -46,6 +47,8 @@ MODEL_VARS = (
     'cshv_vsphere_vswitches', 'cshv_vsphere_portgroups', 'cshv_vsphere_vmkernel_addresses',
     'cshv_vsphere_management_portgroup', 'cshv_vsphere_management_vlan',
     'cshv_cloudstack_version',
+    # a role variable the preflight checks too (before any host is touched)
+    'vsphere_iscsi_send_targets',
 )
 SECRET_VARS = ('cshv_vcenter_password', 'cshv_esxi_password')
 
@@ -58,6 +61,11 @@ THUMBPRINT_RE = re.compile(r'^(?:[0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$|^(?:[0-9A-F
 PLACEHOLDER_RE = re.compile(r'^\s*(changeme|change-me|change_me|todo|fixme|secret|password|xxx+|<.*>|\*+)\s*$', re.I)
 DEFAULT_MANAGEMENT_PORTGROUP = 'Management Network'
 DEFAULT_CLOUDSTACK_VERSION = '4.20'
+# vSphere API, HostInternetScsiHbaSendTarget: address is an IP address or a
+# host name, port an int (3260 by default); software adapters are vmhbaNN.
+HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+                         r'(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
+VMHBA_RE = re.compile(r'^vmhba\d+$')
 
 # vCenter/ESXi releases each CloudStack release supports (CloudStack release
 # notes, compat.rst): version prefixes of vCenter's about.version.  4.19 stops
@@ -157,6 +165,46 @@ def check_vcenter_version(version, cloudstack_version):
 
 def _secret_ok(value):
     return isinstance(value, str) and value.strip() and not PLACEHOLDER_RE.match(value)
+
+
+def _address_ok(address):
+    if not isinstance(address, str) or not address:
+        return False
+    try:
+        ipaddress.ip_address(address)
+        return True
+    except ValueError:
+        return bool(HOSTNAME_RE.match(address)) and not re.match(r'^[\d.]+$', address)
+
+
+def check_iscsi(problems, h, v):
+    """``vsphere_iscsi_send_targets`` of host *h*: ``[{address, port, vmhba}]``.
+
+    ESXi refuses a target whose address is neither an IP address nor a host
+    name (HostConfigFault from AddInternetScsiSendTargets); checked here so
+    the run stops before the first host is changed."""
+    targets = v.get('vsphere_iscsi_send_targets')
+    if targets is None:
+        return
+    if not isinstance(targets, list):
+        problems.add(h, 'iscsi', targets, 'vsphere_iscsi_send_targets of %s is %s; use a list of '
+                     '{address, port, vmhba}.' % (h, _q(targets)))
+        return
+    for i, t in enumerate(targets):
+        where = 'vsphere_iscsi_send_targets[%d] of %s' % (i, h)
+        if not isinstance(t, dict):
+            problems.add(h, 'iscsi', t, '%s is %s; use {address, port, vmhba}.' % (where, _q(t)))
+            continue
+        if not _address_ok(t.get('address')):
+            problems.add(h, 'iscsi', t.get('address'), '%s has address %s, which is neither an IP address nor a '
+                         'host name.' % (where, _q(t.get('address'))))
+        port = t.get('port', 3260)
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            problems.add(h, 'iscsi', port, '%s has port %s; use 1-65535 (iSCSI: 3260).' % (where, _q(port)))
+        vmhba = t.get('vmhba', 'vmhba65')
+        if not isinstance(vmhba, str) or not VMHBA_RE.match(vmhba):
+            problems.add(h, 'iscsi', vmhba, '%s has adapter %s; use the software adapter\'s vmhbaNN name.'
+                         % (where, _q(vmhba)))
 
 
 def check_host(problems, h, v):
@@ -286,6 +334,7 @@ def check_host(problems, h, v):
         if isinstance(pg, dict) and pg.get('name') and pg['name'] not in addrs:
             problems.add(h, 'vmkernel', pg['name'], '%s has no address for port group %s in '
                          'cshv_vsphere_vmkernel_addresses.' % (h, _q(pg['name'])))
+    check_iscsi(problems, h, v)
 
 
 def check_cluster(problems, cluster, hosts, hostvars):

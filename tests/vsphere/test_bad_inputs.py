@@ -79,6 +79,9 @@ CASES = {
     'management-vlan-4095': (_set('cshv_vsphere_management_vlan', 4095), 'esxi3.lab.example', ['management VLAN 4095']),
     'vswitch-names-differ-in-cluster': (_switch_renamed, 'esxi3.lab.example', ["'vSwitch2'", 'vSwitch names']),
     'missing-vcenter-password': (_delete('cshv_vcenter_password'), 'esxi1.lab.example', ['cshv_vcenter_password']),
+    # ESXi answers AddInternetScsiSendTargets with HostConfigFault for it, after earlier hosts were changed
+    'iscsi-target-not-an-address': (_set('vsphere_iscsi_send_targets', [{'address': '10.40.0.5 '}], 'esxi2.lab.example'),
+                                    'esxi2.lab.example', ["'10.40.0.5 '", 'neither an IP address nor a host name']),
 }
 
 

@@ -8,7 +8,7 @@
    role's own reading); the readiness report (readiness.md / .json, the one
    site.yml writes) has the three hosts ready and the zone's traffic labels;
 3. the second run changes nothing;
-4. nine hand changes through the API (drift); ``--check`` reports exactly the
+4. eleven hand changes through the API (drift); ``--check`` reports exactly the
    tasks the real run then changes, one per drift at least; the real run
    repairs each (pyVmomi again);
 5. a run at ``-vvv`` changes nothing and shows neither the vCenter nor the
@@ -58,6 +58,11 @@ def _assert_built(si):
             assert fw[rs].enabled and fw[rs].allowedHosts.allIp, (h.name, rs)
         opts = dict((o.key, o.value) for o in h.configManager.advancedOption.QueryOptions('UserVars.SuppressShellWarning'))
         assert str(opts['UserVars.SuppressShellWarning']) == '1', h.name
+        sd = h.config.storageDevice
+        assert sd.softwareInternetScsiEnabled is True, h.name
+        hba = [a for a in sd.hostBusAdapter if isinstance(a, vim.host.InternetScsiHba) and a.isSoftwareBased][0]
+        assert [(t.address, t.port) for t in hba.configuredSendTarget] == [
+            (t['address'], t['port']) for t in vh.ISCSI_TARGETS], (h.name, hba.configuredSendTarget)
 
 
 # The hand changes: (what, host, function(si, host object), task that must repair it)
@@ -109,6 +114,16 @@ def _drift(si):
     h = hosts['esxi2.lab.example']
     h.configManager.firewallSystem.DisableRuleset('gdbserver')
     done.append(('firewall ruleset disabled', 'esxi2.lab.example', 'Firewall rulesets enabled (console proxy VNC ports, NTP client)'))
+
+    h = hosts['esxi1.lab.example']
+    target = vh.ISCSI_TARGETS[0]
+    h.configManager.storageSystem.RemoveInternetScsiSendTargets(
+        'vmhba65', [vim.host.InternetScsiHba.SendTarget(address=target['address'], port=target['port'])])
+    done.append(('iSCSI send target removed', 'esxi1.lab.example', 'Software iSCSI send targets'))
+
+    h = hosts['esxi2.lab.example']
+    h.configManager.storageSystem.UpdateSoftwareInternetScsiEnabled(False)
+    done.append(('software iSCSI disabled', 'esxi2.lab.example', 'Software iSCSI adapter enabled'))
 
     h = hosts['esxi3.lab.example']
     vh.wait(h.EnterMaintenanceMode_Task(0))
@@ -169,9 +184,12 @@ def test_lifecycle(sim, tmp_path):
     repair = vh.playbook(inv, str(tmp_path))
     assert repair.rc == 0, repair.messages() or repair.text()[-4000:]
     predicted, done = _names(check.changed_tasks()), _names(repair.changed_tasks())
-    # in check mode the host moved out is predicted by its "would ... move" line
+    # in check mode the host moved out is predicted by its "would ... move" line,
+    # and the targets of a disabled software adapter by theirs
     predicted = set((t.replace('ESXi host would be added to or moved into its cluster (check mode)',
-                               'ESXi host in its cluster'), h) for t, h in predicted)
+                               'ESXi host in its cluster')
+                     .replace('Software iSCSI send targets would be added (check mode, adapter not enabled yet)',
+                              'Software iSCSI send targets'), h) for t, h in predicted)
     assert predicted == done, 'check: %s\nreal: %s' % (sorted(predicted), sorted(done))
     for what, host, task in drifts:
         assert (task, host) in done, '%s on %s was not repaired by "%s": %s' % (what, host, task, sorted(done))

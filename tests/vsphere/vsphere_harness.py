@@ -26,6 +26,8 @@ DATACENTER = 'cs-dc1'
 CLUSTER = 'cs-cluster1'
 NTP = ['ntp1.lab.example', 'ntp2.lab.example']
 ADVANCED = {'UserVars.SuppressShellWarning': 1, 'Config.HostAgent.log.level': 'info'}
+# the storage network's iSCSI portal (software iSCSI, one send target on every host)
+ISCSI_TARGETS = [{'address': '10.40.0.5', 'port': 3260}]
 
 
 def host_names(n=3):
@@ -63,6 +65,8 @@ def model(sim, n=3):
         'vsphere_vcenter_validate_certs': False,
         'vsphere_ntp_servers': list(NTP),
         'vsphere_advanced_options': dict(ADVANCED),
+        'vsphere_iscsi_enabled': True,
+        'vsphere_iscsi_send_targets': [dict(t) for t in ISCSI_TARGETS],
     }
     return hosts, group_vars
 

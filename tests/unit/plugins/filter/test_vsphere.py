@@ -19,6 +19,7 @@ WANT = {
     'ntp_servers': ['ntp1', 'ntp2'],
     'firewall_rulesets': ['gdbserver'],
     'advanced_options': {'UserVars.SuppressShellWarning': 1},
+    'iscsi': {'enabled': True, 'send_targets': [{'address': '10.40.0.5'}]},
 }
 RAW = {
     'vswitches': {H: {'vSwitch0': {'mtu': 1500, 'num_ports': 4088, 'pnics': ['vmnic0']},
@@ -31,6 +32,9 @@ RAW = {
     'services': {H: [{'key': 'ntpd', 'running': True, 'policy': 'on'}]},
     'firewall': {H: [{'key': 'gdbserver', 'enabled': True}]},
     'options': {H: {'UserVars.SuppressShellWarning': 1}},
+    # vmware_host_iscsi_info's iscsi_properties (one host per call)
+    'iscsi': {'iscsi_enabled': True, 'vmhba_name': 'vmhba65',
+              'iscsi_send_targets': [{'address': '10.40.0.5', 'port': 3260}]},
 }
 
 
@@ -52,6 +56,9 @@ def test_everything_in_place_is_ok():
     (('services', H, 0, 'policy'), 'off', 'agent', ['ntpd policy off']),
     (('firewall', H, 0, 'enabled'), False, 'agent', ['gdbserver disabled']),
     (('options', H, 'UserVars.SuppressShellWarning'), 0, 'agent', ['SuppressShellWarning=0']),
+    (('iscsi', 'iscsi_enabled'), False, 'agent', ['software iSCSI disabled']),
+    (('iscsi', 'iscsi_send_targets'), [], 'agent', ['iSCSI send target 10.40.0.5:3260 missing on vmhba65']),
+    (('iscsi', 'iscsi_send_targets', 0, 'port'), 3261, 'agent', ['10.40.0.5:3260 missing']),
 ])
 def test_each_difference_is_named(path, value, column, words):
     raw = copy.deepcopy(RAW)
@@ -66,6 +73,14 @@ def test_each_difference_is_named(path, value, column, words):
     assert [c for c, v in checks.items() if not v['ok']] == [column]
 
 
+def test_iscsi_not_asked_is_not_read():
+    raw = copy.deepcopy(RAW)
+    raw['iscsi'] = {}
+    want = dict(WANT, iscsi={'enabled': False, 'send_targets': []})
+    assert f.vsphere_checks(raw, H, want)['agent']['ok']
+    assert 'software iSCSI' in f.vsphere_checks(RAW, H, WANT)['agent']['detail']
+
+
 def test_missing_things():
     raw = copy.deepcopy(RAW)
     raw['portgroups'][H] = raw['portgroups'][H][1:]
@@ -75,6 +90,16 @@ def test_missing_things():
     assert 'vSwitch vSwitch1 missing' in checks['bridges']['detail']
     assert 'management port group Management Network missing' in checks['bridges']['detail']
     assert 'no vmkernel NIC on vMotion' in checks['libvirt_peers']['detail']
+
+
+def test_iscsi_missing_targets_only():
+    have = RAW['iscsi']
+    want = [{'address': '10.40.0.5'}, {'address': '10.40.0.5', 'port': 3261}, {'address': 'iscsi-b.lab.example', 'port': 3260}]
+    assert f.vsphere_iscsi_missing(want, have) == want[1:]
+    assert f.vsphere_iscsi_missing(want[:1], have) == []
+    # adapter not enabled yet (vmware_host_iscsi_info returns only iscsi_enabled): every target is missing
+    assert f.vsphere_iscsi_missing(want, {'iscsi_enabled': False}) == want
+    assert f.vsphere_iscsi_missing([], None) == []
 
 
 def test_traffic_labels_in_cloudstack_form():

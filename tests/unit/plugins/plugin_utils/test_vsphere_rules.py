@@ -283,3 +283,31 @@ def test_parse_vlan_accepts(value, allow, want):
 def test_parse_vlan_refuses(value, allow, why):
     vlan, err = rules.parse_vlan(value, allow_untagged=allow)
     assert vlan is None and why in err
+
+
+@pytest.mark.parametrize('targets,words', [
+    ([{'address': '10.40.0.5 '}], ["'10.40.0.5 '", 'neither an IP address nor a host name']),
+    ([{'address': '300.1.1.1'}], ["'300.1.1.1'", 'neither']),
+    ([{}], ['address unset']),
+    ([{'address': 'iscsi.lab.example', 'port': 0}], ['port 0', '1-65535']),
+    ([{'address': 'fd00::5', 'port': '3260'}], ["port '3260'"]),
+    ([{'address': '10.40.0.5', 'vmhba': 'hba65'}], ["adapter 'hba65'"]),
+    (['10.40.0.5'], ["is '10.40.0.5'", '{address, port, vmhba}']),
+    ({'address': '10.40.0.5'}, ['use a list']),
+])
+def test_iscsi_send_targets(targets, words):
+    """The software iSCSI targets (a role variable) are checked with the inventory, host named."""
+    groups, hv = inventory(2)
+    hv['esxi2.lab.example']['vsphere_iscsi_send_targets'] = targets
+    p = only(check(groups, hv), 'iscsi')
+    assert p['host'] == 'esxi2.lab.example' and 'esxi2.lab.example' in p['msg']
+    for w in words:
+        assert w in p['msg'], p['msg']
+
+
+def test_iscsi_send_targets_good():
+    groups, hv = inventory(1)
+    hv['esxi1.lab.example']['vsphere_iscsi_send_targets'] = [
+        {'address': '10.40.0.5'}, {'address': 'iscsi-a.lab.example', 'port': 3260, 'vmhba': 'vmhba64'},
+        {'address': 'fd00::5'}]
+    assert check(groups, hv) == []
