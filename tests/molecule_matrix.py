@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
+import re
 import subprocess
 import sys
 import time
@@ -70,6 +71,17 @@ COST = {'kvm': 600, 'libvirt_listen': 190, 'bridge_rollback': 75,
 # (MOLECULE_EPHEMERAL_DIRECTORY), so the suites of one scenario can run side by
 # side (their labs are m-<scenario>-<suite>, apart too).
 EPHEMERAL = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'cshv-molecule')
+
+
+# Lines that say why a molecule run failed (Ansible's fatal/failed lines,
+# molecule's own errors, pytest/testinfra assertion lines).
+WHY_RE = re.compile(r'fatal: \[|failed: \[|^\S+\s+: ok=\d+\s+changed=\d+\s+unreachable=[1-9]|failed=[1-9]|'
+                    r'CRITICAL|^ERROR|Idempotence test failed|^E\s|^FAILED |AssertionError|Traceback')
+
+
+def why(lines, limit):
+    """The first *limit* lines of a run's log that say why it failed."""
+    return [ln for ln in lines if WHY_RE.search(ln)][:limit]
 
 
 def run_one(scenario, suite, logdir):
@@ -123,9 +135,11 @@ def main():
                   flush=True)
             if rc != 0:
                 with open(log) as f:
-                    tail = f.readlines()[-120:]
+                    lines = f.readlines()
+                print('  ---- why (first failure lines of %s) ----' % os.path.relpath(log, ROOT))
+                sys.stdout.write(''.join('  | ' + ln for ln in why(lines, 30)))
                 print('  ---- tail of %s ----' % os.path.relpath(log, ROOT))
-                sys.stdout.write(''.join('  | ' + ln for ln in tail))
+                sys.stdout.write(''.join('  | ' + ln for ln in lines[-80:]))
                 print('  ---- end ----', flush=True)
     print('\nmolecule matrix (%s):' % SEQUENCE)
     print('  %-22s %-9s %-8s %s' % ('scenario', 'suite', 'time', 'result'))
@@ -134,6 +148,11 @@ def main():
     for scenario, suite, reason in skipped:
         print('  %-22s %-9s %8s  %s' % (scenario, suite, '', reason))
     failed = sum(1 for r in results if r[2] != 0)
+    for scenario, suite, rc, secs, log in sorted(results):
+        if rc != 0:  # one line each at the very end, where a CI log's tail shows it
+            with open(log) as f:
+                first = why(f.readlines(), 1)
+            print('  %s %s failed: %s' % (scenario, suite, (first[0].strip() if first else 'no failure line found')[:400]))
     print('molecule: %d passed, %d failed, %d skipped' % (len(results) - failed, failed, len(skipped)))
     return 1 if failed else 0
 

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$PWD/.collections" PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
 SUITES=${SUITES:-bullseye bookworm trixie}
 declare -a names times results
+# What a failure line looks like in a stage's output (pytest, Ansible, molecule, ansible-test, lint).
+WHY='^FAILED |^ERROR|^E  |fatal: \[|failed=[1-9]|CRITICAL|^  \S+ \S+ failed: |Idempotence test failed|^[^ ]+:[0-9]+(:[0-9]+)?: |AssertionError'
 failed=0
 # CPU ticks "busy idle" from /proc/stat: a stage's line says how busy both cores
 # were while it ran (how much a parallel stage could still gain).
@@ -18,7 +20,8 @@ stage() {
   local name=$1; shift
   echo; echo "==== stage: $name ($(date -u +%H:%M:%S))"
   local t0=$SECONDS c0; c0=$(cpu_ticks)
-  "$@"; local rc=$?
+  mkdir -p tests/output
+  "$@" 2>&1 | tee "tests/output/stage-$name.log"; local rc=${PIPESTATUS[0]}
   names+=("$name"); times+=($((SECONDS - t0)))
   if [ $rc -eq 0 ]; then results+=("passed"); else results+=("FAILED rc=$rc"); failed=$((failed + 1)); fi
   echo "==== stage: $name ${results[-1]} in $((SECONDS - t0)) s (CPU $(cpu_busy "$c0") % busy, load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -94,5 +97,14 @@ printf '%-15s %8s  %s\n' stage time result
 for i in "${!names[@]}"; do printf '%-15s %6d s  %s\n' "${names[$i]}" "${times[$i]}" "${results[$i]}"; done
 passed=0; skipped=0
 for r in "${results[@]}"; do case $r in passed) passed=$((passed + 1));; skipped*) skipped=$((skipped + 1));; esac; done
+# Why each failed stage failed, last: a CI log is often read from its tail.
+for i in "${!names[@]}"; do
+  case ${results[$i]} in
+    FAILED*)
+      echo "---- ${names[$i]}: its failure lines (whole output: tests/output/stage-${names[$i]}.log)"
+      grep -E "$WHY" "tests/output/stage-${names[$i]}.log" 2>/dev/null | grep -v -E '\.\.\.ignoring' | tail -n 8 | cut -c1-300
+      ;;
+  esac
+done
 echo "stages: $passed passed, $failed failed, $skipped skipped"
 exit $(( failed > 0 ))

@@ -81,8 +81,8 @@ def _iscsi_problems(have, want):
     have = have or {}
     if not have.get('iscsi_enabled'):
         return ['software iSCSI disabled']
-    return ['iSCSI send target %s:%s missing on %s' % (t.get('address'), t.get('port', 3260),
-                                                        have.get('vmhba_name', 'the software adapter'))
+    adapter = have.get('vmhba_name', 'the software adapter')
+    return ['iSCSI send target %s:%s missing on %s' % (t.get('address'), t.get('port', 3260), adapter)
             for t in vsphere_iscsi_missing(want.get('send_targets'), have)]
 
 
