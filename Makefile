@@ -132,8 +132,7 @@ xenserver: deps
 	$(BIN)/pytest -q -p no:cacheprovider -rs tests/xapi_double_tests tests/xenserver
 
 vsphere: deps
-	tests/vcsim/build.sh
-	$(BIN)/pytest -q -p no:cacheprovider -rs tests/vcsim_tests tests/vsphere
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH tests/vsphere.sh
 
 bench: deps
 	$(PY) tests/bench/benchmark.py

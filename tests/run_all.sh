@@ -72,7 +72,7 @@ bg_start images    images
 # on the controller, on 127.0.0.1, in the background from the start, beside the
 # controller-only stages and the image builds (network and dpkg bound).
 bg_start xenserver pytest -q -p no:cacheprovider -rs tests/xapi_double_tests tests/xenserver
-bg_start vsphere   bash -c 'tests/vcsim/build.sh && pytest -q -p no:cacheprovider -rs tests/vcsim_tests tests/vsphere'
+bg_start vsphere   tests/vsphere.sh
 stage unit          pytest -q tests/unit
 stage units         tests/units_ansible_test.sh
 stage lint          ansible-lint --profile production
