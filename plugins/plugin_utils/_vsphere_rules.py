@@ -199,7 +199,10 @@ def check_iscsi(problems, h, v):
             problems.add(h, 'iscsi', t.get('address'), '%s has address %s, which is neither an IP address nor a '
                          'host name.' % (where, _q(t.get('address'))))
         port = t.get('port', 3260)
-        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        if isinstance(port, bool) or not isinstance(port, int):
+            problems.add(h, 'iscsi', port, '%s has port %s, which is not a number; write it without quotes '
+                         '(iSCSI: 3260).' % (where, _q(port)))
+        elif not 1 <= port <= 65535:
             problems.add(h, 'iscsi', port, '%s has port %s; use 1-65535 (iSCSI: 3260).' % (where, _q(port)))
         vmhba = t.get('vmhba', 'vmhba65')
         if not isinstance(vmhba, str) or not VMHBA_RE.match(vmhba):
