@@ -223,6 +223,15 @@ restarted:
       restart then; a run that only changed C(libvirt.conf) (client side) does not restart.
   returned: always
   type: bool
+start_notes:
+  description:
+    - One sentence per C(systemctl start) that failed at first and whose units were active within 15 seconds
+      through their own C(Restart=) policy (right after a stop, systemd can fail to set up the unit's cgroup,
+      exit status 219/CGROUP, and then restarts it itself). Empty normally. A start whose units do not come up
+      fails the module with their last journal lines.
+  returned: always
+  type: list
+  elements: str
 diff:
   description: One before/after entry per file that changes, headed by the file's path.
   returned: when changed and diff mode is on
@@ -304,6 +313,7 @@ backup_files:
 
 import os
 import re
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -478,6 +488,62 @@ def converge_conf(f, want):
     return sorted(changes)
 
 
+# How long a unit whose start failed may take to come up through systemd's own
+# Restart= policy before the module gives up (seconds).
+START_SETTLE_SECONDS = 15
+
+
+def start_units(module, runner, systemd, argv):
+    """Run a planned ``systemctl start``; None when it worked, a note when systemd recovered it.
+
+    Right after a stop, systemd can fail to place the new process in the unit's
+    cgroup (exit status 219/CGROUP, seen on Debian 11's systemd in the lab) and
+    then restarts the unit itself: libvirtd.service has ``Restart=on-failure``.
+    The units counting as started when they are ``active`` within
+    START_SETTLE_SECONDS; otherwise the module fails with the units' journal."""
+    words = [str(a) for a in argv]
+    units = [w for w in words[words.index('start') + 1:] if w.endswith(('.service', '.socket'))]
+    rc, out, err = runner.change(argv, ok_rcs=range(0, 256))
+    if rc == 0:
+        return None
+    first = (err or out).strip().splitlines()[0] if (err or out).strip() else 'exit code %d' % rc
+    start = time.time()
+    while units and time.time() - start < START_SETTLE_SECONDS:
+        time.sleep(0.5)
+        state = systemd.show(units, ('Id', 'LoadState', 'ActiveState'))
+        if all(state[u].get('ActiveState') == 'active' for u in units):
+            runner.changes.ran(Runner.display(argv))
+            return ('%s failed at first (%s); the units were active %.1f s later through their own restart'
+                    % (Runner.display(argv), first, time.time() - start))
+    why = start_failure_journal(runner, argv)
+    msg = 'Command "%s" failed with exit code %d: %s' % (Runner.display(argv), rc, (err or out).strip())
+    if why:
+        msg += '\n' + why
+    module.fail_json(msg=msg, rc=rc, stdout=out, stderr=err, cmd=words, why=why, commands=runner.commands)
+    return None
+
+
+def start_failure_journal(runner, argv):
+    """Why a ``systemctl start`` failed: the last journal lines of the units it named.
+
+    systemctl itself only says "the control process exited with error code"; the
+    daemon's own reason (a pid file held by a stray libvirtd, certificates missing,
+    --listen with active sockets) is in the journal. '' for other commands."""
+    words = [str(a) for a in argv]
+    if 'start' not in words or not runner.has('journalctl'):
+        return ''
+    units = [w for w in words[words.index('start') + 1:] if w.endswith(('.service', '.socket'))]
+    if not units:
+        return ''
+    cmd = ['journalctl', '--no-pager', '-o', 'cat', '-n', '15']
+    for u in units:
+        cmd += ['-u', u]
+    rc, out, dummy = runner.query(cmd)
+    if rc != 0 or not out.strip():
+        return ''
+    return 'Last journal lines of %s:\n%s' % (', '.join(units), out.strip())
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -645,9 +711,17 @@ def main():
 
     # ---- apply (or only record in check mode)
     backups = {}
+    start_notes = []
     for kind, item in steps:
         if kind == 'cmd':
-            runner.run_plan([item], module.check_mode)
+            if module.check_mode:
+                runner.plan(item)
+            elif 'start' in [str(w) for w in item]:
+                note = start_units(module, runner, systemd, item)
+                if note:
+                    start_notes.append(note)
+            else:
+                runner.change(item)
         elif not module.check_mode:
             b = item.mf.write(p['backup'])
             if b:
@@ -659,6 +733,7 @@ def main():
         pending_commands=pending,
         restart_required=bool(pending),
         restarted=bool(p['restart'] and runtime_start),
+        start_notes=start_notes,
         mode=p['mode'],
         mode_reason=mode_reason,
         activation=activation,

@@ -759,7 +759,8 @@ def test_no_systemctl(host_factory):
     assert result['msg'] == 'systemctl was not found; libvirt_listen manages systemd hosts only.'
 
 
-def test_failing_command_reports_it(host_factory):
+def test_failing_command_reports_it(host_factory, monkeypatch):
+    monkeypatch.setattr(libvirt_listen, 'START_SETTLE_SECONDS', 1)
     host = host_factory('debian12')
     real_start = host.do_start
     host.do_start = lambda units: (1, '', 'Job for libvirtd.service failed.') if units == ['libvirtd.service'] \
@@ -767,6 +768,43 @@ def test_failing_command_reports_it(host_factory):
     result, f = fail_module(libvirt_listen.main, {'mode': 'tcp'}, fake(host))
     assert 'systemctl start libvirtd.service' in result['msg'] and 'Job for libvirtd.service failed.' in result['msg']
     assert result['commands'][-1] == 'systemctl start libvirtd.service'
+
+
+def test_failing_start_names_the_daemons_own_reason(host_factory, monkeypatch):
+    """systemctl says only "control process exited with error code": the unit's last journal
+    lines (libvirtd's own reason) are added to the message and returned as why."""
+    monkeypatch.setattr(libvirt_listen, 'START_SETTLE_SECONDS', 1)
+    host = host_factory('debian12')
+    real_start = host.do_start
+    host.do_start = lambda units: (1, '', 'Job for libvirtd.service failed because the control process exited '
+                                          'with error code.') if units == ['libvirtd.service'] else real_start(units)
+    journal = 'error : virPidFileAcquirePath:422 : Failed to acquire pid file \'/run/libvirtd.pid\': Resource temporarily unavailable'
+    cmds = FakeCommands({('journalctl', '--no-pager', '-o', 'cat', '-n', '15', '-u', 'libvirtd.service'): (0, journal + '\n', '')},
+                        default=host)
+    result, f = fail_module(libvirt_listen.main, {'mode': 'tcp'}, cmds)
+    assert 'systemctl start libvirtd.service' in result['msg']
+    assert 'Last journal lines of libvirtd.service:' in result['msg'] and 'Failed to acquire pid file' in result['msg']
+    assert result['why'].endswith('Resource temporarily unavailable')
+    assert result['changed'] is True
+
+
+def test_a_start_that_systemd_restarts_itself_counts(host_factory):
+    """systemctl start fails (219/CGROUP right after the stop, Debian 11 in the lab) and systemd's
+    Restart=on-failure brings the unit up a moment later: the module goes on and says so."""
+    host = host_factory('debian12')
+    real_start = host.do_start
+
+    def start(units):
+        real_start(units)  # systemd's own restart made it active
+        if units == ['libvirtd.service']:
+            return 1, '', 'Job for libvirtd.service failed because the control process exited with error code.'
+        return 0, '', ''
+    host.do_start = start
+    result, f = run_module(libvirt_listen.main, {'mode': 'tcp'}, fake(host))
+    assert result['changed'] is True and result['restarted'] is True
+    assert result['commands'][-1] == 'systemctl start libvirtd.service'
+    assert len(result['start_notes']) == 1
+    assert result['start_notes'][0].startswith('systemctl start libvirtd.service failed at first (Job for')
 
 
 # ---------------------------------------------------------------- module_utils
