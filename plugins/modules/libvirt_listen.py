@@ -493,7 +493,15 @@ def converge_conf(f, want):
 START_SETTLE_SECONDS = 15
 
 
-def start_units(module, runner, systemd, argv):
+def started_units(argv):
+    """The units a planned ``systemctl start`` names; None when *argv* is no start."""
+    words = [str(a) for a in argv]
+    if 'start' not in words:
+        return None
+    return [w for w in words[words.index('start') + 1:] if w.endswith(('.service', '.socket'))]
+
+
+def start_units(module, runner, systemd, argv, units):
     """Run a planned ``systemctl start``; None when it worked, a note when systemd recovered it.
 
     Right after a stop, systemd can fail to place the new process in the unit's
@@ -501,8 +509,6 @@ def start_units(module, runner, systemd, argv):
     then restarts the unit itself: libvirtd.service has ``Restart=on-failure``.
     The units counting as started when they are ``active`` within
     START_SETTLE_SECONDS; otherwise the module fails with the units' journal."""
-    words = [str(a) for a in argv]
-    units = [w for w in words[words.index('start') + 1:] if w.endswith(('.service', '.socket'))]
     rc, out, err = runner.change(argv, ok_rcs=range(0, 256))
     if rc == 0:
         return None
@@ -515,25 +521,21 @@ def start_units(module, runner, systemd, argv):
             runner.changes.ran(Runner.display(argv))
             return ('%s failed at first (%s); the units were active %.1f s later through their own restart'
                     % (Runner.display(argv), first, time.time() - start))
-    why = start_failure_journal(runner, argv)
+    why = start_failure_journal(runner, units)
     msg = 'Command "%s" failed with exit code %d: %s' % (Runner.display(argv), rc, (err or out).strip())
     if why:
         msg += '\n' + why
-    module.fail_json(msg=msg, rc=rc, stdout=out, stderr=err, cmd=words, why=why, commands=runner.commands)
+    module.fail_json(msg=msg, rc=rc, stdout=out, stderr=err, cmd=[str(a) for a in argv], why=why, commands=runner.commands)
     return None
 
 
-def start_failure_journal(runner, argv):
-    """Why a ``systemctl start`` failed: the last journal lines of the units it named.
+def start_failure_journal(runner, units):
+    """Why a ``systemctl start`` of *units* failed: their last journal lines.
 
     systemctl itself only says "the control process exited with error code"; the
     daemon's own reason (a pid file held by a stray libvirtd, certificates missing,
-    --listen with active sockets) is in the journal. '' for other commands."""
-    words = [str(a) for a in argv]
-    if 'start' not in words or not runner.has('journalctl'):
-        return ''
-    units = [w for w in words[words.index('start') + 1:] if w.endswith(('.service', '.socket'))]
-    if not units:
+    --listen with active sockets) is in the journal. '' when there is none."""
+    if not units or not runner.has('journalctl'):
         return ''
     cmd = ['journalctl', '--no-pager', '-o', 'cat', '-n', '15']
     for u in units:
@@ -714,14 +716,15 @@ def main():
     start_notes = []
     for kind, item in steps:
         if kind == 'cmd':
+            to_start = started_units(item)
             if module.check_mode:
                 runner.plan(item)
-            elif 'start' in [str(w) for w in item]:
-                note = start_units(module, runner, systemd, item)
+            elif to_start is None:
+                runner.change(item)
+            else:
+                note = start_units(module, runner, systemd, item, to_start)
                 if note:
                     start_notes.append(note)
-            else:
-                runner.change(item)
         elif not module.check_mode:
             b = item.mf.write(p['backup'])
             if b:
